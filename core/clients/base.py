@@ -1,0 +1,161 @@
+"""The one chat-client interface shared by the worker and supervisor seats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ValidationError
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+TokenCallback = Callable[[str], None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(slots=True)
+class ChatResult:
+    text: str
+    usage: Usage
+    stop_reason: str  # "stop", "length", ...
+    model: str
+    parsed: BaseModel | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    context_length: int | None = None
+    size_bytes: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class ErrorKind(StrEnum):
+    UNREACHABLE = "unreachable"  # server not running / connection refused
+    MODEL_MISSING = "model_missing"
+    AUTH = "auth"  # key missing or rejected
+    RATE_LIMITED = "rate_limited"
+    TIMEOUT = "timeout"
+    SERVER = "server"  # 5xx after retries
+    BAD_REQUEST = "bad_request"
+    CONTEXT_OVERFLOW = "context_overflow"  # prompt cannot fit the model's maximum context
+    TRUNCATED = "truncated"  # the server cut the prompt anyway
+    INVALID_OUTPUT = "invalid_output"  # structured output did not validate
+    BLOCKED = "blocked"  # the egress gate refused
+
+
+class ClientError(Exception):
+    """Every failure of a chat client, with what kind it is and what the user can do."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
+        hint: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.hint = hint
+        self.retry_after = retry_after  # seconds the server asked us to wait, if it said
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TIMEOUT, ErrorKind.SERVER})
+
+
+@runtime_checkable
+class ChatClient(Protocol):
+    """A model behind some runtime. ``local`` is True when no request leaves the machine."""
+
+    model: str
+    endpoint: str
+    local: bool
+
+    async def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[BaseModel] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> ChatResult: ...
+
+    async def list_models(self) -> list[ModelInfo]: ...
+
+    async def context_limit(self) -> int | None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
+    return schema.model_json_schema()
+
+
+def parse_structured(text: str, schema: type[BaseModel]) -> BaseModel:
+    """Validate a model's JSON reply; tolerate a Markdown fence around it."""
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.strip("`")
+        body = body.split("\n", 1)[1] if "\n" in body else body
+    try:
+        return schema.model_validate_json(body)
+    except ValidationError:
+        start, end = body.find("{"), body.rfind("}")
+        if start != -1 and end > start:
+            try:
+                return schema.model_validate(json.loads(body[start : end + 1]))
+            except (ValidationError, ValueError):
+                pass
+        raise ClientError(
+            ErrorKind.INVALID_OUTPUT,
+            f"The model's reply is not valid {schema.__name__} JSON",
+            hint=body[:120],
+        ) from None
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = 4,
+    base_delay: float = 0.5,
+    max_delay: float = 8.0,
+) -> T:
+    """Run ``call``, retrying rate limits, timeouts and server errors with jittered backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except ClientError as exc:
+            if exc.kind not in RETRYABLE or attempt == attempts:
+                raise
+            backoff = base_delay * 2 ** (attempt - 1)
+            delay = exc.retry_after if exc.retry_after is not None else backoff
+            await asyncio.sleep(min(max_delay, delay) * (0.8 + 0.4 * random.random()))
+    raise AssertionError("unreachable")

@@ -1,0 +1,208 @@
+"""The supervisor's usual runtime: OpenAI or any OpenAI-compatible API (cloud or local server)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx2
+import openai
+from pydantic import BaseModel
+
+from core.clients.base import (
+    ChatResult,
+    ClientError,
+    ErrorKind,
+    Message,
+    ModelInfo,
+    TokenCallback,
+    Usage,
+    parse_structured,
+    with_retries,
+)
+from core.privacy.endpoints import is_loopback_url
+from core.privacy.gate import EgressBlocked, EgressGate
+from core.storage.secrets import scrub
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAIClient:
+    """Chat through ``openai.AsyncOpenAI``; every request to a remote host passes the gate."""
+
+    def __init__(
+        self,
+        model: str,
+        gate: EgressGate,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        attempts: int = 4,
+        base_delay: float = 0.5,
+    ) -> None:
+        self.model = model
+        self.endpoint = base_url
+        self.local = is_loopback_url(base_url)
+        self._key = api_key
+        self._attempts = attempts
+        self._base_delay = base_delay
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            # Local servers ignore the key; the SDK insists on one being set.
+            api_key=api_key or "no-key",
+            max_retries=0,  # we retry ourselves so every attempt is visible and audited
+            timeout=timeout,
+            http_client=gate.http_client(httpx2, timeout=timeout),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def list_models(self) -> list[ModelInfo]:
+        page = await self._call(self._client.models.list)
+        return [ModelInfo(name=m.id) for m in page.data]
+
+    async def context_limit(self) -> int | None:
+        return None  # the API does not say; cloud models hold far more than we send
+
+    async def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: type[BaseModel] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> ChatResult:
+        if not self.local and not self._key:
+            raise ClientError(
+                ErrorKind.AUTH,
+                "No cloud API key is set",
+                hint="add one in Settings or set OPENAI_API_KEY; local-only still works",
+            )
+        kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
+        if max_tokens:
+            kwargs["max_tokens"] = max_tokens
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        if schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
+            }
+
+        async def attempt() -> ChatResult:
+            if on_token is None:
+                reply = await self._call(lambda: self._client.chat.completions.create(**kwargs))
+                choice = reply.choices[0]
+                usage = reply.usage
+                return ChatResult(
+                    choice.message.content or "",
+                    Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
+                    choice.finish_reason or "stop",
+                    reply.model or self.model,
+                )
+            return await self._call(lambda: self._stream(kwargs, on_token))
+
+        result = await with_retries(attempt, attempts=self._attempts, base_delay=self._base_delay)
+        if schema is not None:
+            result.parsed = parse_structured(result.text, schema)
+        return result
+
+    async def _stream(self, kwargs: dict[str, Any], on_token: TokenCallback) -> ChatResult:
+        stream = await self._client.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        parts: list[str] = []
+        usage, finish, model = Usage(), "stop", self.model
+        async for chunk in stream:
+            model = chunk.model or model
+            if chunk.usage:
+                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+            for choice in chunk.choices:
+                piece = choice.delta.content or ""
+                if piece:
+                    parts.append(piece)
+                    on_token(piece)
+                finish = choice.finish_reason or finish
+        return ChatResult("".join(parts), usage, finish, model)
+
+    async def _call(self, fn):  # type: ignore[no-untyped-def]
+        try:
+            return await fn()
+        except openai.APIStatusError as exc:
+            raise self._status_error(exc) from None
+        except openai.APITimeoutError:
+            raise ClientError(ErrorKind.TIMEOUT, f"{self._where} did not answer in time") from None
+        except openai.APIConnectionError as exc:
+            blocked = _find_cause(exc, EgressBlocked)
+            if blocked is not None:
+                raise ClientError(ErrorKind.BLOCKED, blocked.message, hint=blocked.hint) from None
+            raise ClientError(
+                ErrorKind.UNREACHABLE,
+                f"Cannot connect to {self._where}",
+                hint="check the base URL in Settings and your network",
+            ) from None
+
+    @property
+    def _where(self) -> str:
+        return f"the model server at {self.endpoint}"
+
+    def _status_error(self, exc: openai.APIStatusError) -> ClientError:
+        status = exc.status_code
+        detail = scrub(_error_message(exc), self._key)
+        if status in (401, 403):
+            return ClientError(
+                ErrorKind.AUTH,
+                f"{self._where} rejected the API key ({status})",
+                status=status,
+                hint="enter a valid key in Settings",
+            )
+        if status == 404:
+            return ClientError(
+                ErrorKind.MODEL_MISSING,
+                f"{self._where} does not offer the model {self.model}",
+                status=status,
+                hint="pick another model in Settings",
+            )
+        if status == 429:
+            return ClientError(
+                ErrorKind.RATE_LIMITED,
+                f"{self._where} is rate limiting requests",
+                status=status,
+                hint=detail,
+                retry_after=_retry_after(exc),
+            )
+        if status >= 500:
+            return ClientError(ErrorKind.SERVER, f"{self._where} failed ({status})", status=status)
+        kind = ErrorKind.CONTEXT_OVERFLOW if "context" in detail.lower() else ErrorKind.BAD_REQUEST
+        return ClientError(
+            kind, f"{self._where} refused the request ({status}): {detail}", status=status
+        )
+
+
+def _error_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+    return exc.message
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    value = exc.response.headers.get("retry-after")
+    try:
+        return min(30.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _find_cause(exc: BaseException, kind: type[EgressBlocked]) -> EgressBlocked | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

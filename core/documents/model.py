@@ -1,0 +1,70 @@
+"""What a loaded document is: its text, its pages, and the chunks cut from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page (or, for formats without pages, one section) of a document's text."""
+
+    number: int  # 1-based, as a person would cite it
+    start: int  # character offset of the page's first character in Document.text
+    end: int  # offset one past the page's last character
+
+
+@dataclass(slots=True)
+class Document:
+    """A file turned into text, with page boundaries kept for citations."""
+
+    id: str  # stable: derived from the file's content hash
+    name: str  # file name shown to the user
+    path: str
+    kind: str  # "pdf", "docx", "text", "markdown", "html", "csv", "code"
+    text: str
+    pages: list[Page]
+    size_bytes: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int:
+        """The page number holding character ``offset``."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages else 1
+
+    def page_text(self, number: int) -> str:
+        for page in self.pages:
+            if page.number == number:
+                return self.text[page.start : page.end]
+        raise KeyError(number)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A slice of one document small enough for one worker job."""
+
+    id: str  # stable: f"{document_id}:{index}"
+    document_id: str
+    document_name: str
+    index: int
+    text: str
+    page_start: int
+    page_end: int
+    char_start: int  # offsets into Document.text
+    char_end: int
+
+
+class DocumentError(Exception):
+    """A file the app cannot read, with one clear sentence saying why.
+
+    ``kind`` is one of: "empty", "corrupt", "encrypted", "scanned", "too_large",
+    "unreadable", "unsupported", "binary", "bad_password".
+    """
+
+    def __init__(self, kind: str, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.path = path

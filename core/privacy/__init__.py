@@ -1,0 +1,1 @@
+"""Privacy: the egress gate, the audit store, provenance and redaction."""

@@ -1,0 +1,149 @@
+"""What a run reports as it goes: plain dataclasses the UI and the CLI render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    document_id: str
+    document_name: str
+    page: int
+    quote: str
+    chunk_id: str = ""
+    char_start: int | None = None  # offsets in the document's text, when the quote was found
+    char_end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunUsage:
+    local_prompt_tokens: int = 0
+    local_completion_tokens: int = 0
+    remote_prompt_tokens: int = 0
+    remote_completion_tokens: int = 0
+    remote_cost_usd: float = 0.0
+    cloud_only_cost_usd: float = 0.0  # estimate: the same question with the documents sent
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    protocol: str
+    citations: list[Citation] = field(default_factory=list)
+    usage: RunUsage = field(default_factory=RunUsage)
+    egress_record_ids: list[int] = field(default_factory=list)
+    egress_bytes: int = 0
+    rounds: int = 0
+    notes: list[str] = field(default_factory=list)  # e.g. a never-send excerpt was held back
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecided(RunEvent):
+    protocol: str
+    worker_model: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundStarted(RunEvent):
+    round: int
+    max_rounds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorMessage(RunEvent):
+    """The supervisor's question to the worker (Minion) or its job plan summary (MinionS)."""
+
+    round: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerMessage(RunEvent):
+    round: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobsPlanned(RunEvent):
+    round: int
+    total: int
+    instructions: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class JobStarted(RunEvent):
+    job_id: str
+    instruction: str
+    chunk_id: str
+    document_name: str
+    page_start: int
+    page_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobFinished(RunEvent):
+    job_id: str
+    chunk_id: str
+    answer: str | None  # None: the chunk held nothing for this instruction
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobFailed(RunEvent):
+    job_id: str
+    chunk_id: str
+    reason: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokensUsed(RunEvent):
+    seat: str  # "local" or "remote"
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class EgressRecorded(RunEvent):
+    record_id: int
+    kind: str  # "request" or "response"
+    endpoint: str
+    byte_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(RunEvent):
+    """Something the user should know that does not stop the run."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDelta(RunEvent):
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done(RunEvent):
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Failed(RunEvent):
+    message: str
+    kind: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled(RunEvent):
+    pass

@@ -1,0 +1,71 @@
+"""The long-lived services, made once at start-up and closed at shutdown (app and CLI)."""
+
+from __future__ import annotations
+
+from core.clients.base import ChatClient
+from core.clients.factory import LocalChoice, make_local_client, make_remote_client
+from core.privacy.audit import AuditStore
+from core.privacy.gate import Confirm, EgressGate, EgressPolicy
+from core.storage.paths import audit_db_path
+from core.storage.secrets import ApiKeys
+from core.storage.settings import Settings, load_settings, save_settings
+
+
+class Services:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        keys: ApiKeys | None = None,
+        confirm: Confirm | None = None,
+    ) -> None:
+        self.warnings: list[str] = []
+        if settings is None:
+            settings, warning = load_settings()
+            if warning:
+                self.warnings.append(warning)
+        self.stored_settings = settings
+        self.settings = settings.with_environment()
+        self.audit = AuditStore(audit_db_path())
+        self.gate = EgressGate(
+            self.audit, EgressPolicy(local_only=self.settings.local_only, confirm=confirm)
+        )
+        self.keys = keys or ApiKeys()
+        if self.keys.warning:
+            self.warnings.append(self.keys.warning)
+        self._local: LocalChoice | None = None
+        self._remote: ChatClient | None = None
+
+    async def local_client(self) -> LocalChoice:
+        if self._local is None:
+            self._local = await make_local_client(self.settings, self.gate)
+        return self._local
+
+    def remote_client(self) -> ChatClient:
+        if self._remote is None:
+            self._remote = make_remote_client(self.settings, self.gate, self.keys.current().key)
+        return self._remote
+
+    async def update_settings(self, settings: Settings) -> None:
+        """Store new settings; clients are rebuilt on next use."""
+        save_settings(settings)
+        self.stored_settings = settings
+        self.settings = settings.with_environment()
+        self.gate.policy.local_only = self.settings.local_only
+        await self._close_clients()
+
+    async def reset_remote(self) -> None:
+        """Forget the cloud client, e.g. after the key changed."""
+        if self._remote is not None:
+            await self._remote.aclose()
+            self._remote = None
+
+    async def _close_clients(self) -> None:
+        if self._local is not None:
+            await self._local.client.aclose()
+            self._local = None
+        await self.reset_remote()
+
+    async def aclose(self) -> None:
+        await self._close_clients()
+        self.audit.close()

@@ -1,0 +1,1 @@
+"""Where the app keeps its settings, history, audit and secrets."""

@@ -1,0 +1,269 @@
+"""Conversations, their messages and attached documents, kept in SQLite under the data folder.
+
+The file is written with WAL and ``synchronous=FULL``: a committed message survives a
+hard kill or a power cut. Answers are stored as JSON with their citations, usage,
+protocol and the ids of the audit records of what left the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from core.protocols.events import Answer, Citation, RunUsage
+from core.storage.paths import history_db_path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    answer TEXT,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+CREATE TABLE IF NOT EXISTS documents (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    doc_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    never_send INTEGER NOT NULL DEFAULT 0,
+    added REAL NOT NULL,
+    PRIMARY KEY (conversation_id, doc_id)
+);
+"""
+
+DEFAULT_TITLE = "New conversation"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    title: str
+    created: float
+    updated: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    conversation_id: str
+    role: str  # "user", "assistant" or "error"
+    text: str
+    answer: Answer | None
+    created: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    doc_id: str
+    path: str
+    name: str
+    kind: str
+    pages: int
+    tokens: int
+    never_send: bool = False
+
+
+def answer_to_json(answer: Answer) -> str:
+    return json.dumps(asdict(answer), ensure_ascii=False)
+
+
+def answer_from_json(text: str) -> Answer:
+    data: dict[str, Any] = json.loads(text)
+    citations = [Citation(**c) for c in data.pop("citations", [])]
+    usage = RunUsage(**data.pop("usage", {}))
+    return Answer(citations=citations, usage=usage, **data)
+
+
+class ConversationStore:
+    """Reads and writes the history database; one connection, used from one thread."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else history_db_path()
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _write(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self._db:  # one transaction, committed (and synced) before returning
+            return self._db.execute(sql, args)
+
+    def _touch(self, conversation_id: str) -> None:
+        self._write("UPDATE conversations SET updated=? WHERE id=?", (time.time(), conversation_id))
+
+    # ----------------------------------------------------------------- conversations
+
+    def create(self, title: str = DEFAULT_TITLE) -> Conversation:
+        now = time.time()
+        conversation = Conversation(uuid.uuid4().hex, title, now, now)
+        self._write(
+            "INSERT INTO conversations (id, title, created, updated) VALUES (?, ?, ?, ?)",
+            (conversation.id, title, now, now),
+        )
+        return conversation
+
+    def conversations(self) -> list[Conversation]:
+        """All conversations, most recently updated first."""
+        rows = self._db.execute(
+            "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC, rowid DESC"
+        ).fetchall()
+        return [Conversation(*row) for row in rows]
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        row = self._db.execute(
+            "SELECT id, title, created, updated FROM conversations WHERE id=?", (conversation_id,)
+        ).fetchone()
+        return Conversation(*row) if row else None
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        title = " ".join(title.split()) or DEFAULT_TITLE
+        self._write(
+            "UPDATE conversations SET title=?, updated=? WHERE id=?",
+            (title, time.time(), conversation_id),
+        )
+
+    def delete(self, conversation_id: str) -> None:
+        self._write("DELETE FROM conversations WHERE id=?", (conversation_id,))
+
+    # ----------------------------------------------------------------- messages
+
+    def add_message(
+        self, conversation_id: str, role: str, text: str, answer: Answer | None = None
+    ) -> StoredMessage:
+        now = time.time()
+        payload = answer_to_json(answer) if answer is not None else None
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO messages (conversation_id, role, text, answer, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, role, text, payload, now),
+            )
+            self._db.execute(
+                "UPDATE conversations SET updated=? WHERE id=?", (now, conversation_id)
+            )
+        return StoredMessage(int(cursor.lastrowid or 0), conversation_id, role, text, answer, now)
+
+    def messages(self, conversation_id: str) -> list[StoredMessage]:
+        rows = self._db.execute(
+            "SELECT id, conversation_id, role, text, answer, created FROM messages "
+            "WHERE conversation_id=? ORDER BY id",
+            (conversation_id,),
+        ).fetchall()
+        return [
+            StoredMessage(mid, cid, role, text, answer_from_json(ans) if ans else None, created)
+            for mid, cid, role, text, ans, created in rows
+        ]
+
+    # ----------------------------------------------------------------- documents
+
+    def add_document(self, conversation_id: str, doc: StoredDocument) -> None:
+        """Attach a document, or refresh its details if it is already attached."""
+        self._write(
+            "INSERT INTO documents (conversation_id, doc_id, path, name, kind, pages, tokens, "
+            "never_send, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (conversation_id, doc_id) DO UPDATE SET path=excluded.path, "
+            "name=excluded.name, kind=excluded.kind, pages=excluded.pages, tokens=excluded.tokens",
+            (
+                conversation_id,
+                doc.doc_id,
+                doc.path,
+                doc.name,
+                doc.kind,
+                doc.pages,
+                doc.tokens,
+                int(doc.never_send),
+                time.time(),
+            ),
+        )
+        self._touch(conversation_id)
+
+    def remove_document(self, conversation_id: str, doc_id: str) -> None:
+        self._write(
+            "DELETE FROM documents WHERE conversation_id=? AND doc_id=?", (conversation_id, doc_id)
+        )
+
+    def set_never_send(self, conversation_id: str, doc_id: str, never_send: bool) -> None:
+        self._write(
+            "UPDATE documents SET never_send=? WHERE conversation_id=? AND doc_id=?",
+            (int(never_send), conversation_id, doc_id),
+        )
+
+    def documents(self, conversation_id: str) -> list[StoredDocument]:
+        rows = self._db.execute(
+            "SELECT doc_id, path, name, kind, pages, tokens, never_send FROM documents "
+            "WHERE conversation_id=? ORDER BY added, rowid",
+            (conversation_id,),
+        ).fetchall()
+        return [
+            StoredDocument(doc_id, path, name, kind, pages, tokens, bool(never))
+            for doc_id, path, name, kind, pages, tokens, never in rows
+        ]
+
+    # ----------------------------------------------------------------- export
+
+    def export_markdown(self, conversation_id: str) -> str:
+        """The conversation as a Markdown document: documents, questions, answers, citations."""
+        conversation = self.get(conversation_id)
+        if conversation is None:
+            raise KeyError(conversation_id)
+        lines = [f"# {conversation.title}", ""]
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(conversation.created))
+        lines += [f"_Started {created}_", ""]
+        docs = self.documents(conversation_id)
+        if docs:
+            lines += ["## Documents", ""]
+            for doc in docs:
+                flag = " (never sent to the cloud)" if doc.never_send else ""
+                lines.append(f"- {doc.name}: {doc.pages} pages, ~{doc.tokens:,} tokens{flag}")
+            lines.append("")
+        for message in self.messages(conversation_id):
+            lines += _message_markdown(message)
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def _message_markdown(message: StoredMessage) -> list[str]:
+    if message.role == "user":
+        quoted = "\n".join(f"> {line}" if line else ">" for line in message.text.splitlines())
+        return ["## Question", "", quoted, ""]
+    if message.role == "error":
+        return [f"_Run failed: {message.text}_", ""]
+    lines = ["## Answer", "", message.text.strip(), ""]
+    answer = message.answer
+    if answer is None:
+        return lines
+    if answer.citations:
+        lines += ["**Sources**", ""]
+        for n, c in enumerate(answer.citations, 1):
+            quote = " ".join(c.quote.split())
+            lines.append(f'{n}. {c.document_name}, page {c.page}: "{quote}"')
+        lines.append("")
+    u = answer.usage
+    local = u.local_prompt_tokens + u.local_completion_tokens
+    remote = u.remote_prompt_tokens + u.remote_completion_tokens
+    lines += [
+        f"_Protocol {answer.protocol} · local tokens {local:,} · cloud tokens {remote:,} · "
+        f"cloud cost ${u.remote_cost_usd:.4f} · cloud-only estimate ${u.cloud_only_cost_usd:.4f}_",
+        "",
+    ]
+    return lines

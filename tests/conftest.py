@@ -1,0 +1,24 @@
+"""Shared test set-up: headless Qt, a throwaway data folder, no real network settings."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Qt must never try to open a display in tests (without one, pytest would abort).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+_ENV_FROM_OUTSIDE = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST", "MINIONS_REMOTE_MODEL")
+
+
+@pytest.fixture(autouse=True)
+def minions_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own MINIONS_HOME and ignores the developer's own model settings."""
+    home = tmp_path_factory.mktemp("minions-home")
+    monkeypatch.setenv("MINIONS_HOME", str(home))
+    for name in _ENV_FROM_OUTSIDE:
+        monkeypatch.delenv(name, raising=False)
+    return home

@@ -1,0 +1,26 @@
+"""Small builders shared by the tests: services and clients wired to the fakes."""
+
+from __future__ import annotations
+
+from core.clients.ollama_client import OllamaClient
+from core.clients.openai_client import OpenAIClient
+from core.privacy.audit import AuditStore
+from core.privacy.gate import EgressGate, EgressPolicy
+from core.storage.paths import audit_db_path
+from tests.fakes import OllamaFake, OpenAIFake
+
+
+def make_gate(*remote_fakes: OllamaFake | OpenAIFake, policy: EgressPolicy | None = None) -> EgressGate:
+    """A gate on the test's audit store that treats the given fakes as remote (egress)."""
+    hosts = frozenset(f"127.0.0.1:{fake.port}" for fake in remote_fakes)
+    return EgressGate(AuditStore(audit_db_path()), policy, remote_hosts=hosts)
+
+
+def cloud_client(fake: OpenAIFake, gate: EgressGate, **kwargs) -> OpenAIClient:
+    kwargs.setdefault("base_delay", 0.01)
+    kwargs.setdefault("api_key", fake.api_key)
+    return OpenAIClient("gpt-4o-mini", gate, base_url=f"{fake.url}/v1", **kwargs)
+
+
+def ollama_client(fake: OllamaFake, gate: EgressGate, model: str = "llama3.2:3b", **kwargs) -> OllamaClient:
+    return OllamaClient(model, gate, host=fake.url, **kwargs)
