@@ -10,7 +10,9 @@ from core.storage.paths import audit_db_path
 from tests.fakes import OllamaFake, OpenAIFake
 
 
-def make_gate(*remote_fakes: OllamaFake | OpenAIFake, policy: EgressPolicy | None = None) -> EgressGate:
+def make_gate(
+    *remote_fakes: OllamaFake | OpenAIFake, policy: EgressPolicy | None = None
+) -> EgressGate:
     """A gate on the test's audit store that treats the given fakes as remote (egress)."""
     hosts = frozenset(f"127.0.0.1:{fake.port}" for fake in remote_fakes)
     return EgressGate(AuditStore(audit_db_path()), policy, remote_hosts=hosts)
@@ -22,5 +24,7 @@ def cloud_client(fake: OpenAIFake, gate: EgressGate, **kwargs) -> OpenAIClient:
     return OpenAIClient("gpt-4o-mini", gate, base_url=f"{fake.url}/v1", **kwargs)
 
 
-def ollama_client(fake: OllamaFake, gate: EgressGate, model: str = "llama3.2:3b", **kwargs) -> OllamaClient:
+def ollama_client(
+    fake: OllamaFake, gate: EgressGate, model: str = "llama3.2:3b", **kwargs
+) -> OllamaClient:
     return OllamaClient(model, gate, host=fake.url, **kwargs)

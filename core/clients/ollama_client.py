@@ -21,7 +21,6 @@ from core.clients.base import (
     parse_structured,
     with_retries,
 )
-from core.privacy.endpoints import is_loopback_url
 from core.privacy.gate import EgressBlocked, EgressGate
 from core.tokens import estimate_message_tokens, estimate_tokens
 
@@ -47,7 +46,7 @@ class OllamaClient:
     ) -> None:
         self.model = model
         self.endpoint = host
-        self.local = is_loopback_url(host)
+        self.local = not gate.is_egress_url(host)
         self._attempts = attempts
         self._limit: int | None = None
         self._honoured: set[tuple[str, int]] = set()  # (model, num_ctx) the server ran as asked

@@ -20,7 +20,6 @@ from core.clients.base import (
     parse_structured,
     with_retries,
 )
-from core.privacy.endpoints import is_loopback_url
 from core.privacy.gate import EgressBlocked, EgressGate
 from core.storage.secrets import scrub
 
@@ -43,7 +42,7 @@ class OpenAIClient:
     ) -> None:
         self.model = model
         self.endpoint = base_url
-        self.local = is_loopback_url(base_url)
+        self.local = not gate.is_egress_url(base_url)
         self._key = api_key
         self._attempts = attempts
         self._base_delay = base_delay
@@ -131,6 +130,8 @@ class OpenAIClient:
     async def _call(self, fn):  # type: ignore[no-untyped-def]
         try:
             return await fn()
+        except EgressBlocked as exc:
+            raise ClientError(ErrorKind.BLOCKED, exc.message, hint=exc.hint) from None
         except openai.APIStatusError as exc:
             raise self._status_error(exc) from None
         except openai.APITimeoutError:

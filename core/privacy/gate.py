@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.privacy.audit import AuditStore, EgressRecord
 from core.privacy.endpoints import is_loopback_host
@@ -105,6 +106,10 @@ class EgressGate:
         if host in self.remote_hosts or f"{host}:{port}" in self.remote_hosts:
             return True
         return not is_loopback_host(host)
+
+    def is_egress_url(self, url: str) -> bool:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        return self.is_egress(parts.hostname or "", parts.port)
 
     def transport(self, lib: ModuleType) -> Any:
         """An ``httpx`` or ``httpx2`` transport that sends every non-loopback request via the gate."""
