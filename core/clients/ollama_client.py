@@ -22,6 +22,7 @@ from core.clients.base import (
     with_retries,
 )
 from core.privacy.gate import EgressBlocked, EgressGate
+from core.privacy.outbound import prepare_outbound, restore_inbound
 from core.tokens import estimate_message_tokens, estimate_tokens
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -97,6 +98,8 @@ class OllamaClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
+        if not self.local:  # an Ollama server on another machine is egress too
+            messages = prepare_outbound(messages)
         fmt = schema.model_json_schema() if schema else None
         prompt = estimate_message_tokens(messages) + (estimate_tokens(str(fmt)) if fmt else 0)
         output = max_tokens or DEFAULT_OUTPUT_TOKENS
@@ -127,6 +130,8 @@ class OllamaClient:
         if prompt > SERVER_DEFAULT_CTX:
             await self._check_context_honoured(options["num_ctx"], prompt)
         usage = Usage(evaluated, final.get("eval_count") or 0)
+        if not self.local:
+            text = restore_inbound(text)
         result = ChatResult(text, usage, final.get("done_reason") or "stop", self.model)
         if schema is not None:
             result.parsed = parse_structured(text, schema)

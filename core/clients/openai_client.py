@@ -21,6 +21,7 @@ from core.clients.base import (
     with_retries,
 )
 from core.privacy.gate import EgressBlocked, EgressGate
+from core.privacy.outbound import prepare_outbound, restore_inbound
 from core.storage.secrets import scrub
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -80,6 +81,8 @@ class OpenAIClient:
                 "No cloud API key is set",
                 hint="add one in Settings or set OPENAI_API_KEY; local-only still works",
             )
+        if not self.local:
+            messages = prepare_outbound(messages)
         kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
         if max_tokens:
             kwargs["max_tokens"] = max_tokens
@@ -105,6 +108,8 @@ class OpenAIClient:
             return await self._call(lambda: self._stream(kwargs, on_token))
 
         result = await with_retries(attempt, attempts=self._attempts, base_delay=self._base_delay)
+        if not self.local:
+            result.text = restore_inbound(result.text)
         if schema is not None:
             result.parsed = parse_structured(result.text, schema)
         return result

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from core.privacy.audit import AuditStore, EgressRecord
 from core.privacy.endpoints import is_loopback_host
+from core.privacy.provenance import ProvenanceIndex
+from core.privacy.redaction import Redactor
 
 
 class EgressBlocked(Exception):
@@ -59,6 +61,13 @@ class EgressContext:
     run_id: str = ""
     on_record: Callable[[EgressRecord], None] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # The run's outbound policy (see core.privacy.outbound): what to redact, what
+    # never leaves, and the index that tells where each outbound span came from.
+    redactor: Redactor | None = None
+    provenance: ProvenanceIndex | None = None
+    never_send: frozenset[str] = frozenset()
+    document_names: dict[str, str] = field(default_factory=dict)
+    on_notice: Callable[[str], None] | None = None
 
 
 _context: contextvars.ContextVar[EgressContext | None] = contextvars.ContextVar(
@@ -137,6 +146,12 @@ class EgressGate:
             if decision is Decision.ALLOW_RUN and ctx.run_id:
                 self._allowed_runs.add(ctx.run_id)
         self.remote_hosts_seen.add(request.url.host)
+        meta = dict(ctx.meta)
+        if ctx.provenance is not None:
+            spans = await asyncio.to_thread(
+                ctx.provenance.find_spans_in_payload, body.decode("utf-8", "replace")
+            )
+            meta["spans"] = [span_record(s) for s in spans]
         sent = await asyncio.to_thread(
             self.audit.append,
             kind="request",
@@ -145,7 +160,7 @@ class EgressGate:
             model=model,
             conversation_id=ctx.conversation_id,
             run_id=ctx.run_id,
-            meta=ctx.meta,
+            meta=meta,
         )
         if ctx.on_record:
             ctx.on_record(sent)
@@ -226,6 +241,19 @@ def _RecordingStream(lib: ModuleType) -> type:
                     await self._gate._record_reply(self._sent, self._ctx, self._status, body)
 
     return RecordingStream
+
+
+def span_record(span: Any) -> dict[str, Any]:
+    """A provenance span as stored in an audit record's meta."""
+    return {
+        "start": span.start,
+        "end": span.end,
+        "source": span.source,
+        "document_id": span.document_id,
+        "doc_start": span.doc_start,
+        "doc_end": span.doc_end,
+        "page": span.page,
+    }
 
 
 def _model_of(body: bytes) -> str:
