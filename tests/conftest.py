@@ -9,7 +9,7 @@ import pytest
 # Qt must never try to open a display in tests (without one, pytest would abort).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.realmodel"]
 
 _ENV_FROM_OUTSIDE = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST", "MINIONS_REMOTE_MODEL")
 

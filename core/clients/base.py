@@ -82,6 +82,7 @@ class ClientError(Exception):
         self.status = status
         self.hint = hint
         self.retry_after = retry_after  # seconds the server asked us to wait, if it said
+        self.detail = ""  # the server's own words, secrets removed, for logs and fallbacks
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

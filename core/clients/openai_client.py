@@ -47,6 +47,7 @@ class OpenAIClient:
         self._key = api_key
         self._attempts = attempts
         self._base_delay = base_delay
+        self._schema_style = "json_schema"  # how this server wants structured output asked for
         self._client = openai.AsyncOpenAI(
             base_url=base_url,
             # Local servers ignore the key; the SDK insists on one being set.
@@ -88,13 +89,22 @@ class OpenAIClient:
             kwargs["max_tokens"] = max_tokens
         if temperature is not None:
             kwargs["temperature"] = temperature
-        if schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
-            }
-
         async def attempt() -> ChatResult:
+            if schema is None:
+                return await send()
+            kwargs["response_format"] = _response_format(schema, self._schema_style)
+            try:
+                return await send()
+            except ClientError as exc:
+                # llama.cpp's server and some others only know {"type": "json_object",
+                # "schema": ...}; switch once and remember.
+                if self._schema_style == "json_schema" and "json_schema" in exc.detail:
+                    self._schema_style = "json_object"
+                    kwargs["response_format"] = _response_format(schema, self._schema_style)
+                    return await send()
+                raise
+
+        async def send() -> ChatResult:
             if on_token is None:
                 reply = await self._call(lambda: self._client.chat.completions.create(**kwargs))
                 choice = reply.choices[0]
@@ -156,6 +166,11 @@ class OpenAIClient:
         return f"the model server at {self.endpoint}"
 
     def _status_error(self, exc: openai.APIStatusError) -> ClientError:
+        error = self._classify(exc)
+        error.detail = scrub(_error_message(exc), self._key)[:500]
+        return error
+
+    def _classify(self, exc: openai.APIStatusError) -> ClientError:
         status = exc.status_code
         detail = scrub(_error_message(exc), self._key)
         if status in (401, 403):
@@ -186,6 +201,15 @@ class OpenAIClient:
         return ClientError(
             kind, f"{self._where} refused the request ({status}): {detail}", status=status
         )
+
+
+def _response_format(schema: type[BaseModel], style: str) -> dict[str, Any]:
+    if style == "json_object":
+        return {"type": "json_object", "schema": schema.model_json_schema()}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
+    }
 
 
 def _error_message(exc: openai.APIStatusError) -> str:
