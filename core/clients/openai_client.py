@@ -89,6 +89,7 @@ class OpenAIClient:
             kwargs["max_tokens"] = max_tokens
         if temperature is not None:
             kwargs["temperature"] = temperature
+
         async def attempt() -> ChatResult:
             if schema is None:
                 return await send()
