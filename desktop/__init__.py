@@ -1,0 +1,1 @@
+"""Minions Desktop: the Qt application over ``core`` (PySide6 + qasync)."""
