@@ -27,9 +27,9 @@ class Services:
         self.stored_settings = settings
         self.settings = settings.with_environment()
         self.audit = AuditStore(audit_db_path())
-        self.gate = EgressGate(
-            self.audit, EgressPolicy(local_only=self.settings.local_only, confirm=confirm)
-        )
+        self._confirm = confirm
+        self.gate = EgressGate(self.audit, EgressPolicy())
+        self._apply_policy()
         self.keys = keys or ApiKeys()
         if self.keys.warning:
             self.warnings.append(self.keys.warning)
@@ -51,8 +51,14 @@ class Services:
         save_settings(settings)
         self.stored_settings = settings
         self.settings = settings.with_environment()
-        self.gate.policy.local_only = self.settings.local_only
+        self._apply_policy()
         await self._close_clients()
+
+    def _apply_policy(self) -> None:
+        self.gate.policy.local_only = self.settings.local_only
+        # Asking first needs someone to ask: the app's dialog or the terminal.
+        ask = self.settings.confirm_before_send and self._confirm is not None
+        self.gate.policy.confirm = self._confirm if ask else None
 
     async def reset_remote(self) -> None:
         """Forget the cloud client, e.g. after the key changed."""

@@ -33,9 +33,10 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     usage: RunUsage = field(default_factory=RunUsage)
     egress_record_ids: list[int] = field(default_factory=list)
-    egress_bytes: int = 0
+    egress_bytes: int = 0  # bytes of the requests that left the machine
     rounds: int = 0
     notes: list[str] = field(default_factory=list)  # e.g. a never-send excerpt was held back
+    egress_requests: int = 0  # requests that left the machine during the run
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,222 @@
+"""``minions audit``: read, check and export the record of everything sent to the cloud."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.privacy.audit import AuditStore, EgressRecord
+from core.privacy.leaks import document_leaks
+from core.storage.paths import audit_db_path
+
+EXPORT_FIELDS = (
+    "id",
+    "kind",
+    "request_id",
+    "created_at",
+    "endpoint",
+    "model",
+    "conversation_id",
+    "run_id",
+    "byte_count",
+    "status",
+    "prompt_tokens",
+    "completion_tokens",
+    "meta",
+    "prev_hash",
+    "hash",
+    "body",
+)
+
+
+class AuditError(Exception):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "audit",
+        help="the record of every request sent off this machine",
+        description="List, show, verify and export the egress audit log.",
+    )
+    commands = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    listing = commands.add_parser("list", help="one line per record")
+    listing.add_argument("--json", action="store_true", help="print one JSON list")
+    listing.set_defaults(handler=handle_list)
+    show = commands.add_parser("show", help="one record with its full body")
+    show.add_argument("id", type=int, metavar="ID")
+    show.set_defaults(handler=handle_show)
+    verify = commands.add_parser("verify", help="check the hash chain (exit 0 only if it holds)")
+    verify.set_defaults(handler=handle_verify)
+    leaks = commands.add_parser("leaks", help="how much of each document has ever left")
+    leaks.add_argument("--json", action="store_true", help="print one JSON list")
+    leaks.set_defaults(handler=handle_leaks)
+    export = commands.add_parser("export", help="every record, bodies included")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    export.set_defaults(handler=handle_export)
+
+
+def _store() -> AuditStore:
+    return AuditStore(audit_db_path())
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        records = store.records()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([_summary(r) for r in records], indent=2))
+        return 0
+    if not records:
+        print("Nothing has been sent off this machine.")
+    for r in records:
+        status = "" if r.status is None else f" {r.status}"
+        print(
+            f"{r.id}\t{r.created_at}\t{r.kind}{status}\t{r.byte_count:,} B\t{r.model or '-'}\t"
+            f"{r.endpoint}\trun {r.run_id or '-'}"
+        )
+    return 0
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        record = store.get(args.id)
+    finally:
+        store.close()
+    if record is None:
+        raise AuditError(f"No audit record {args.id}", hint="see `minions audit list`")
+    for key, value in _summary(record).items():
+        print(f"{key}: {value}")
+    print()
+    print(_pretty_body(record))
+    spans = record.meta.get("spans") or []
+    if record.kind == "request":
+        print()
+        print(describe_spans(record) if spans else "Provenance: no document text, no typed text.")
+    return 0
+
+
+def describe_spans(record: EgressRecord) -> str:
+    """Where each flagged stretch of the payload came from; the rest is model-written."""
+    names = {k: v.get("name", k) for k, v in (record.meta.get("documents") or {}).items()}
+    body = record.body_text
+    lines = ["Provenance (offsets in the body as sent):"]
+    for span in record.meta.get("spans") or []:
+        text = " ".join(body[span["start"] : span["end"]].split())
+        text = text if len(text) <= 70 else text[:67] + "..."
+        if span["source"] == "document":
+            name = names.get(span["document_id"], span["document_id"])
+            where = (
+                f"document {name}, page {span['page']}" if span.get("page") else f"document {name}"
+            )
+        else:
+            where = "your own text"
+        lines.append(f'  {span["start"]}-{span["end"]}  {where}: "{text}"')
+    return "\n".join(lines)
+
+
+def handle_leaks(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        leaks = document_leaks(store.records(kind="request"))
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([dataclasses.asdict(leak) for leak in leaks], indent=2))
+        return 0
+    if not leaks:
+        print("No document text has ever left this machine.")
+    for leak in leaks:
+        pages = ", ".join(map(str, leak.pages)) or "-"
+        print(
+            f"{leak.share:7.2%}  {leak.sent_characters:,} of {leak.characters:,} characters  "
+            f"{leak.name}  (pages {pages}; {leak.requests} requests)"
+        )
+    return 0
+
+
+def handle_verify(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        state = store.verify()
+    finally:
+        store.close()
+    if state.ok:
+        print(f"Audit chain verified: {state.records} records, none missing or changed.")
+        return 0
+    print(f"Audit chain BROKEN at record {state.broken_at}: {state.reason}.", file=sys.stderr)
+    return 1
+
+
+def handle_export(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        records = store.records()
+    finally:
+        store.close()
+    rows = [_row(r) for r in records]
+    if args.format == "json":
+        text = json.dumps(rows, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "meta": json.dumps(row["meta"], sort_keys=True)})
+        text = buffer.getvalue()
+    if args.output:
+        try:
+            Path(args.output).write_text(text, "utf-8")
+        except OSError as exc:
+            raise AuditError(f"Cannot write {args.output}: {exc.strerror}") from None
+        print(f"Exported {len(rows)} records to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _summary(r: EgressRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "request_id": r.request_id,
+        "created_at": r.created_at,
+        "endpoint": r.endpoint,
+        "model": r.model,
+        "conversation_id": r.conversation_id,
+        "run_id": r.run_id,
+        "byte_count": r.byte_count,
+        "status": r.status,
+        "prompt_tokens": r.prompt_tokens,
+        "completion_tokens": r.completion_tokens,
+    }
+
+
+def _row(r: EgressRecord) -> dict[str, Any]:
+    return {
+        **_summary(r),
+        "meta": r.meta,
+        "prev_hash": r.prev_hash,
+        "hash": r.hash,
+        "body": r.body_text,
+    }
+
+
+def _pretty_body(r: EgressRecord) -> str:
+    try:
+        return json.dumps(json.loads(r.body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return r.body_text

@@ -1,0 +1,41 @@
+"""Documents: files turned into text with pages kept, and cut into chunks for the worker.
+
+Public API::
+
+    detect_kind(path) -> str                      # or DocumentError (unsupported / binary)
+    load_document_sync(path, ...) -> Document     # or DocumentError with one clear message
+    await load_document(path, ...) -> Document    # the same, in an executor
+    chunk_document(doc, target_chars=3000) -> list[Chunk]
+    find_quote(doc, quote) -> (start, end) | None
+    inspect_document(doc, chunks) -> dict
+"""
+
+from core.documents.chunking import DEFAULT_TARGET_CHARS, chunk_document
+from core.documents.kinds import KIND_LABELS, SUPPORTED_EXTENSIONS, detect_kind
+from core.documents.loading import (
+    DEFAULT_MAX_BYTES,
+    LoadCancelled,
+    load_document,
+    load_document_sync,
+)
+from core.documents.model import Chunk, Document, DocumentError, Page
+from core.documents.quotes import find_quote
+from core.documents.summary import inspect_document
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TARGET_CHARS",
+    "KIND_LABELS",
+    "SUPPORTED_EXTENSIONS",
+    "Chunk",
+    "Document",
+    "DocumentError",
+    "LoadCancelled",
+    "Page",
+    "chunk_document",
+    "detect_kind",
+    "find_quote",
+    "inspect_document",
+    "load_document",
+    "load_document_sync",
+]

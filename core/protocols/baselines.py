@@ -1,0 +1,52 @@
+"""Local only and cloud only: one model reads the whole documents and answers.
+
+Local only keeps everything on the machine. Cloud only sends the documents to the
+cloud model; it is the cost and quality baseline the other protocols are measured by.
+"""
+
+from __future__ import annotations
+
+from core.clients.base import ClientError, ErrorKind
+from core.protocols import prompts
+from core.protocols.citations import cite_quotes, quotes_in
+from core.protocols.context import RunContext, documents_text
+from core.protocols.events import Answer, RoundStarted, WorkerMessage
+from core.protocols.schemas import QuotedAnswer
+
+ANSWER_TOKENS = 1000
+LOCAL_ATTEMPTS = 2
+
+
+def local_messages(ctx: RunContext) -> list[dict[str, str]]:
+    return prompts.single_reader(ctx.task, documents_text(ctx.documents))
+
+
+async def run_local_reader(ctx: RunContext) -> Answer:
+    """The worker alone with the whole documents (the caller checked they fit)."""
+    ctx.emit(RoundStarted(ctx.run_id, 1, 1))
+    messages = local_messages(ctx)
+    for attempt in range(1, LOCAL_ATTEMPTS + 1):
+        try:
+            result = await ctx.work(messages, schema=QuotedAnswer, max_tokens=ANSWER_TOKENS)
+            break
+        except ClientError as exc:
+            if exc.kind is not ErrorKind.INVALID_OUTPUT or attempt == LOCAL_ATTEMPTS:
+                raise
+    assert isinstance(result.parsed, QuotedAnswer)
+    ctx.emit(WorkerMessage(ctx.run_id, 1, result.parsed.answer))
+    return _finish(ctx, result.parsed, "local")
+
+
+async def run_cloud_only(ctx: RunContext) -> Answer:
+    """The documents go to the cloud model, within the question's token budget."""
+    ctx.emit(RoundStarted(ctx.run_id, 1, 1))
+    text = documents_text(ctx.documents, names=ctx.settings.share_file_names)
+    reply = await ctx.supervise(
+        prompts.single_reader(ctx.task, text), QuotedAnswer, max_tokens=ANSWER_TOKENS
+    )
+    return _finish(ctx, reply, "cloud")
+
+
+def _finish(ctx: RunContext, reply: QuotedAnswer, protocol: str) -> Answer:
+    citations = cite_quotes(ctx.documents, [*reply.quotes, *quotes_in(reply.answer)])
+    return ctx.answer(reply.answer, protocol, citations, 1)

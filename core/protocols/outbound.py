@@ -1,0 +1,41 @@
+"""The privacy settings of one run, as the egress context carries them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.privacy.provenance import ProvenanceIndex
+from core.privacy.redaction import Redactor
+from core.storage.settings import Settings
+
+if TYPE_CHECKING:
+    from core.protocols.run import RunRequest
+
+
+async def outbound_policy(
+    request: RunRequest, settings: Settings, on_notice: Callable[[str], None]
+) -> dict[str, Any]:
+    """Keyword arguments for ``egress_context``: redaction, never-send, provenance, meta."""
+    documents = request.documents
+    meta: dict[str, Any] = {
+        "task": request.task,
+        "documents": {d.id: {"name": d.name, "chars": len(d.text)} for d in documents},
+    }
+    policy: dict[str, Any] = {
+        "meta": meta,
+        "never_send": frozenset(request.never_send),
+        "document_names": {d.id: d.name for d in documents},
+        "on_notice": on_notice,
+    }
+    if settings.local_only or request.protocol == "local":
+        return policy  # nothing can leave: no index to build
+    redact = settings.redact if request.redact is None else request.redact
+    if redact:
+        policy["redactor"] = Redactor()
+    # Indexing a few MB of text takes around a second: keep it off the event loop.
+    policy["provenance"] = await asyncio.to_thread(
+        ProvenanceIndex, [(d.id, d.text, d.page_at) for d in documents], [request.task]
+    )
+    return policy

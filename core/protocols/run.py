@@ -1,0 +1,264 @@
+"""One question, answered by one protocol, as a stream of events the UI and the CLI render.
+
+run = Run(RunRequest(task, documents, protocol="minions"), services)
+async for event in run.events():   # the last event is Done, Failed or Cancelled
+    ...
+run.cancel()                        # from any coroutine on the loop
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import math
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from core.clients.base import ChatClient, ClientError
+from core.clients.ollama_client import PROMPT_SAFETY
+from core.documents.chunking import chunk_document
+from core.documents.model import Chunk, Document
+from core.privacy.audit import EgressRecord
+from core.privacy.gate import egress_context
+from core.protocols.baselines import ANSWER_TOKENS, local_messages, run_cloud_only, run_local_reader
+from core.protocols.context import WORKER_ANSWER_TOKENS, RunContext, RunStopped, documents_text
+from core.protocols.events import (
+    Answer,
+    Cancelled,
+    Done,
+    EgressRecorded,
+    Failed,
+    Notice,
+    RouteDecided,
+    RunEvent,
+)
+from core.protocols.minion import run_minion
+from core.protocols.minions import run_minions
+from core.protocols.outbound import outbound_policy
+from core.services import Services
+from core.storage.settings import Settings
+from core.tokens import estimate_tokens
+
+log = logging.getLogger(__name__)
+
+PROTOCOLS = ("auto", "local", "minion", "minions", "cloud")
+TERMINAL = (Done, Failed, Cancelled)
+# Auto picks Minion only when the documents fill at most this share of the worker's
+# context: a small model reads a nearly full window poorly.
+COMFORTABLE_SHARE = 0.5
+UNKNOWN_CONTEXT = 8192  # what we assume of a runtime that does not report its limit
+
+
+@dataclass
+class RunRequest:
+    task: str
+    documents: list[Document]
+    protocol: str = "minions"  # "auto" | "local" | "minion" | "minions" | "cloud"
+    conversation_id: str = ""
+    max_rounds: int | None = None  # None: the settings' default for the protocol
+    never_send: frozenset[str] = frozenset()  # document ids that must not reach the cloud
+    redact: bool | None = None  # None: the settings' default
+    doc_metadata: str = ""  # the user's own words about the documents (sent to the supervisor)
+
+
+class Run:
+    """One run. ``worker`` and ``supervisor`` override the seats the services would fill."""
+
+    def __init__(
+        self,
+        request: RunRequest,
+        services: Services,
+        *,
+        chunk_chars: int | None = None,
+        worker: ChatClient | None = None,
+        supervisor: ChatClient | None = None,
+    ) -> None:
+        self.request = request
+        self.services = services
+        self.run_id = uuid.uuid4().hex[:16]
+        self._chunk_chars = chunk_chars or services.settings.chunk_chars
+        self._worker = worker
+        self._supervisor = supervisor
+        self._queue: asyncio.Queue[RunEvent] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._started = False
+        self._cancelled = False
+        self._egress_ids: list[int] = []
+        self._egress_requests = 0
+        self._egress_bytes = 0
+
+    async def events(self) -> AsyncIterator[RunEvent]:
+        if self._started:
+            raise RuntimeError("a run's events can be read only once")
+        self._started = True
+        if self._cancelled:
+            yield Cancelled(self.run_id)
+            return
+        self._task = asyncio.create_task(self._main(), name=f"run-{self.run_id}")
+        try:
+            while True:
+                event = await self._queue.get()
+                yield event
+                if isinstance(event, TERMINAL):
+                    return
+        finally:
+            if not self._task.done():
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+
+    def cancel(self) -> None:
+        """Stop the run: its jobs are cancelled at once and the stream ends with Cancelled."""
+        self._cancelled = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def _emit(self, event: RunEvent) -> None:
+        self._queue.put_nowait(event)
+
+    def _notice(self, message: str) -> None:
+        self._emit(Notice(self.run_id, message))
+
+    def _on_record(self, record: EgressRecord) -> None:
+        self._egress_ids.append(record.id)
+        if record.kind == "request":
+            self._egress_requests += 1
+            self._egress_bytes += record.byte_count
+        self._emit(
+            EgressRecorded(self.run_id, record.id, record.kind, record.endpoint, record.byte_count)
+        )
+
+    async def _main(self) -> None:
+        try:
+            policy = await outbound_policy(self.request, self.services.settings, self._notice)
+            with egress_context(
+                conversation_id=self.request.conversation_id,
+                run_id=self.run_id,
+                on_record=self._on_record,
+                **policy,
+            ):
+                answer = await self._run()
+            answer = dataclasses.replace(
+                answer,
+                egress_record_ids=list(self._egress_ids),
+                egress_requests=self._egress_requests,
+                egress_bytes=self._egress_bytes,
+            )
+            self._emit(Done(self.run_id, answer))
+        except asyncio.CancelledError:
+            self._emit(Cancelled(self.run_id))
+        except RunStopped as exc:
+            self._emit(Failed(self.run_id, exc.message, exc.kind, exc.hint))
+        except ClientError as exc:
+            self._emit(Failed(self.run_id, exc.message, str(exc.kind), exc.hint))
+        except Exception as exc:  # a bug: report it as a failed run, never a crash
+            log.exception("run %s failed", self.run_id)
+            self._emit(
+                Failed(self.run_id, f"Internal error: {type(exc).__name__}: {exc}", "internal")
+            )
+
+    async def _run(self) -> Answer:
+        request, settings = self.request, self.services.settings
+        if request.protocol not in PROTOCOLS:
+            raise RunStopped(
+                "bad_request",
+                f"Unknown protocol {request.protocol!r}",
+                hint=f"use one of {', '.join(PROTOCOLS)}",
+            )
+        if not request.task.strip():
+            raise RunStopped("bad_request", "The question is empty")
+        if not request.documents:
+            raise RunStopped(
+                "no_documents", "No documents to ask about", hint="attach at least one file"
+            )
+        worker = self._worker
+        if worker is None:
+            choice = await self.services.local_client()
+            worker = choice.client
+            if choice.notice:
+                self._emit(Notice(self.run_id, choice.notice))
+        protocol, reason = await self._route(worker, settings)
+        self._emit(RouteDecided(self.run_id, protocol, worker.model, reason))
+        stay_local = protocol == "local" or settings.local_only
+        if stay_local:
+            self._check_local(protocol, worker, settings)
+        elif not worker.local:
+            self._notice(
+                f"The local model server at {worker.endpoint} is on another machine: what it "
+                "receives, document text included, leaves this computer and is audited"
+            )
+        supervisor = worker if stay_local else (self._supervisor or self.services.remote_client())
+        ctx = RunContext(
+            run_id=self.run_id,
+            task=request.task,
+            documents=request.documents,
+            settings=settings,
+            worker=worker,
+            supervisor=supervisor,
+            supervisor_remote=not stay_local,
+            emit=self._emit,
+            doc_metadata=request.doc_metadata,
+        )
+        if protocol in ("minion", "minions") and settings.local_only:
+            ctx.notes.append("Local-only mode is on: the local model also took the supervisor seat")
+        if protocol == "minion":
+            return await run_minion(ctx, request.max_rounds or settings.minion_rounds)
+        if protocol == "cloud":
+            return await run_cloud_only(ctx)
+        if protocol == "local":
+            fits, _, _ = await ctx.fits_worker(local_messages(ctx), ANSWER_TOKENS)
+            if fits:
+                return await run_local_reader(ctx)
+            self._emit(
+                Notice(
+                    self.run_id,
+                    "The documents do not fit the local model at once; it reads them in chunks, in both seats",
+                )
+            )
+        answer = await run_minions(
+            ctx, self._chunks(), request.max_rounds or settings.minions_rounds
+        )
+        return dataclasses.replace(answer, protocol=protocol)
+
+    def _check_local(self, protocol: str, worker: ChatClient, settings: Settings) -> None:
+        if protocol == "cloud":
+            raise RunStopped(
+                "blocked",
+                "Local-only mode is on, and cloud only would send the documents to the cloud",
+                hint="turn off local-only in Settings to compare with the cloud",
+            )
+        if not worker.local:
+            raise RunStopped(
+                "blocked",
+                f"The local model server at {worker.endpoint} is on another machine, so the documents would leave this one",
+                hint="point the local runtime at this machine, or use MinionS",
+            )
+
+    async def _route(self, worker: ChatClient, settings: Settings) -> tuple[str, str]:
+        protocol = self.request.protocol
+        if protocol != "auto":
+            return protocol, "chosen by you"
+        if settings.local_only:
+            return "local", "local-only mode is on"
+        need = (
+            math.ceil(estimate_tokens(documents_text(self.request.documents)) * PROMPT_SAFETY)
+            + 2 * WORKER_ANSWER_TOKENS
+        )
+        limit = await worker.context_limit() or UNKNOWN_CONTEXT
+        if need <= limit * COMFORTABLE_SHARE:
+            return (
+                "minion",
+                f"the documents (~{need:,} tokens) fit comfortably in {worker.model}'s {limit:,}-token context",
+            )
+        return (
+            "minions",
+            f"the documents (~{need:,} tokens) are too long for {worker.model} to read at once ({limit:,}-token context)",
+        )
+
+    def _chunks(self) -> list[Chunk]:
+        return [
+            c
+            for doc in self.request.documents
+            for c in chunk_document(doc, target_chars=self._chunk_chars)
+        ]
