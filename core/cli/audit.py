@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
-import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from core.privacy.audit import AuditStore, EgressRecord
+from core.privacy.export import export_text, summary
 from core.privacy.leaks import document_leaks
 from core.storage.paths import audit_db_path
-
-EXPORT_FIELDS = (
-    "id",
-    "kind",
-    "request_id",
-    "created_at",
-    "endpoint",
-    "model",
-    "conversation_id",
-    "run_id",
-    "byte_count",
-    "status",
-    "prompt_tokens",
-    "completion_tokens",
-    "meta",
-    "prev_hash",
-    "hash",
-    "body",
-)
 
 
 class AuditError(Exception):
@@ -77,7 +57,7 @@ def handle_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps([_summary(r) for r in records], indent=2))
+        print(json.dumps([summary(r) for r in records], indent=2))
         return 0
     if not records:
         print("Nothing has been sent off this machine.")
@@ -98,7 +78,7 @@ def handle_show(args: argparse.Namespace) -> int:
         store.close()
     if record is None:
         raise AuditError(f"No audit record {args.id}", hint="see `minions audit list`")
-    for key, value in _summary(record).items():
+    for key, value in summary(record).items():
         print(f"{key}: {value}")
     print()
     print(_pretty_body(record))
@@ -167,52 +147,16 @@ def handle_export(args: argparse.Namespace) -> int:
         records = store.records()
     finally:
         store.close()
-    rows = [_row(r) for r in records]
-    if args.format == "json":
-        text = json.dumps(rows, indent=2) + "\n"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "meta": json.dumps(row["meta"], sort_keys=True)})
-        text = buffer.getvalue()
+    text = export_text(records, args.format)
     if args.output:
         try:
             Path(args.output).write_text(text, "utf-8")
         except OSError as exc:
             raise AuditError(f"Cannot write {args.output}: {exc.strerror}") from None
-        print(f"Exported {len(rows)} records to {args.output}", file=sys.stderr)
+        print(f"Exported {len(records)} records to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
-
-
-def _summary(r: EgressRecord) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "kind": r.kind,
-        "request_id": r.request_id,
-        "created_at": r.created_at,
-        "endpoint": r.endpoint,
-        "model": r.model,
-        "conversation_id": r.conversation_id,
-        "run_id": r.run_id,
-        "byte_count": r.byte_count,
-        "status": r.status,
-        "prompt_tokens": r.prompt_tokens,
-        "completion_tokens": r.completion_tokens,
-    }
-
-
-def _row(r: EgressRecord) -> dict[str, Any]:
-    return {
-        **_summary(r),
-        "meta": r.meta,
-        "prev_hash": r.prev_hash,
-        "hash": r.hash,
-        "body": r.body_text,
-    }
 
 
 def _pretty_body(r: EgressRecord) -> str:
