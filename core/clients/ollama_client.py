@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +33,21 @@ SERVER_DEFAULT_CTX = 2048  # the smallest default an Ollama server has shipped w
 CTX_STEP = 2048  # num_ctx is rounded up to this so the server can reuse a loaded model
 PROMPT_SAFETY = 1.3  # our estimate can undercount dense text; never let the server cut
 START_HINT = "start it with `ollama serve`, or pick another local runtime in Settings"
+
+
+@functools.cache
+def _format_of(schema: type[BaseModel]) -> tuple[dict[str, Any], int]:
+    """The schema sent as ``format`` and its token cost; built once per schema class."""
+    fmt = schema.model_json_schema()
+    return fmt, estimate_tokens(json.dumps(fmt))
+
+
+def _final_counts(reply: Any) -> dict[str, Any]:
+    return {
+        "prompt_eval_count": reply.prompt_eval_count,
+        "eval_count": reply.eval_count,
+        "done_reason": reply.done_reason,
+    }
 
 
 class OllamaClient:
@@ -100,8 +117,8 @@ class OllamaClient:
     ) -> ChatResult:
         if not self.local:  # an Ollama server on another machine is egress too
             messages = prepare_outbound(messages)
-        fmt = schema.model_json_schema() if schema else None
-        prompt = estimate_message_tokens(messages) + (estimate_tokens(str(fmt)) if fmt else 0)
+        fmt, fmt_tokens = _format_of(schema) if schema else (None, 0)
+        prompt = estimate_message_tokens(messages) + fmt_tokens
         output = max_tokens or DEFAULT_OUTPUT_TOKENS
         limit = await self.context_limit()
         num_ctx = self.num_ctx_for(prompt, output, limit)
@@ -167,7 +184,7 @@ class OllamaClient:
                 kwargs["format"] = fmt
             if on_token is None:
                 reply = await self._client.chat(**kwargs)
-                return reply.model_dump(), reply.message.content or ""
+                return _final_counts(reply), reply.message.content or ""
             parts: list[str] = []
             last: dict[str, Any] = {}
             async for part in await self._client.chat(**kwargs, stream=True):
@@ -175,7 +192,7 @@ class OllamaClient:
                 if piece:
                     parts.append(piece)
                     on_token(piece)
-                last = part.model_dump()
+                last = _final_counts(part)
             return last, "".join(parts)
 
         return await self._call(run)

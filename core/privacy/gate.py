@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -112,9 +113,11 @@ class EgressGate:
         self.remote_hosts_seen: set[str] = set()
 
     def is_egress(self, host: str, port: int | None) -> bool:
-        if host in self.remote_hosts or f"{host}:{port}" in self.remote_hosts:
+        if self.remote_hosts and (
+            host in self.remote_hosts or f"{host}:{port}" in self.remote_hosts
+        ):
             return True
-        return not is_loopback_host(host)
+        return not _loopback(host)
 
     def is_egress_url(self, url: str) -> bool:
         parts = urlsplit(url if "://" in url else f"http://{url}")
@@ -254,6 +257,11 @@ def span_record(span: Any) -> dict[str, Any]:
         "doc_end": span.doc_end,
         "page": span.page,
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _loopback(host: str) -> bool:
+    return is_loopback_host(host)
 
 
 def _model_of(body: bytes) -> str:

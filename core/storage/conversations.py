@@ -63,7 +63,7 @@ class Conversation:
 class StoredMessage:
     id: int
     conversation_id: str
-    role: str  # "user", "assistant" or "error"
+    role: str  # "user", "assistant" or "error" (a failed or stopped run, in plain words)
     text: str
     answer: Answer | None
     created: float
@@ -96,7 +96,7 @@ class ConversationStore:
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else history_db_path()
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db = sqlite3.connect(self.path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -247,7 +247,7 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         quoted = "\n".join(f"> {line}" if line else ">" for line in message.text.splitlines())
         return ["## Question", "", quoted, ""]
     if message.role == "error":
-        return [f"_Run failed: {message.text}_", ""]
+        return [f"_{message.text}_", ""]
     lines = ["## Answer", "", message.text.strip(), ""]
     answer = message.answer
     if answer is None:
