@@ -188,6 +188,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             "record_ids": list(answer.egress_record_ids),
         },
         "notes": list(answer.notes),
+        "route": answer.route,
     }
 
 

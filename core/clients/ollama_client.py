@@ -61,19 +61,29 @@ class OllamaClient:
         host: str = DEFAULT_HOST,
         timeout: float = 600.0,
         attempts: int = 2,
+        share: ollama.AsyncClient | None = None,  # another model's connection pool
     ) -> None:
         self.model = model
         self.endpoint = host
         self.local = not gate.is_egress_url(host)
         self._attempts = attempts
+        self._gate = gate
+        self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
         self._honoured: set[tuple[str, int]] = set()  # (model, num_ctx) the server ran as asked
-        self._client = ollama.AsyncClient(
+        self._client = share or ollama.AsyncClient(
             host=host, timeout=timeout, transport=gate.transport(httpx)
         )
 
+    def with_model(self, model: str) -> OllamaClient:
+        """Another model on the same server, through the same gate."""
+        return OllamaClient(
+            model, self._gate, host=self.endpoint, attempts=self._attempts, share=self._client
+        )
+
     async def aclose(self) -> None:
-        await self._client.close()
+        if not self._shared:
+            await self._client.close()
 
     async def list_models(self) -> list[ModelInfo]:
         listing = await self._call(self._client.list)

@@ -37,6 +37,7 @@ class Answer:
     rounds: int = 0
     notes: list[str] = field(default_factory=list)  # e.g. a never-send excerpt was held back
     egress_requests: int = 0  # requests that left the machine during the run
+    route: str = ""  # why this protocol and worker were used (part of the run's record)
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,50 +104,59 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
 
 
 async def run_jobs(ctx: RunContext, jobs: list[Job]) -> list[JobResult]:
-    """Each job is its own worker chat; at most ``parallelism`` run at once."""
-    limit = asyncio.Semaphore(ctx.settings.parallelism)
+    """Each job is its own worker chat; at most ``parallelism`` run at once.
+
+    A fixed set of workers takes the jobs in turn: one task per job would start a
+    thousand tasks in one burst, and an app's window sharing the loop would stall.
+    """
     total = len(jobs)
     done = 0
+    pending = iter(enumerate(jobs))
+    results: list[JobResult | None] = [None] * total
+
+    async def worker() -> None:
+        for index, job in pending:
+            results[index] = await one(job)
 
     async def one(job: Job) -> JobResult:
         nonlocal done
-        async with limit:
-            ctx.emit(
-                JobStarted(
-                    ctx.run_id,
-                    job.id,
-                    job.instruction,
-                    job.chunk.id,
-                    job.chunk.document_name,
-                    job.chunk.page_start,
-                    job.chunk.page_end,
-                )
+        ctx.emit(
+            JobStarted(
+                ctx.run_id,
+                job.id,
+                job.instruction,
+                job.chunk.id,
+                job.chunk.document_name,
+                job.chunk.page_start,
+                job.chunk.page_end,
             )
-            messages = prompts.minions_job(job.chunk.text, job.instruction)
-            reason = ""
-            for attempt in range(1, JOB_ATTEMPTS + 1):
-                try:
-                    result = await ctx.work(messages, schema=JobOutput, max_tokens=JOB_TOKENS)
-                except ClientError as exc:
-                    if exc.kind in FATAL_KINDS:
-                        raise
-                    reason = exc.message
-                    if exc.kind is ErrorKind.INVALID_OUTPUT and attempt < JOB_ATTEMPTS:
-                        continue
-                    break
-                assert isinstance(result.parsed, JobOutput)
-                done += 1
-                ctx.emit(
-                    JobFinished(ctx.run_id, job.id, job.chunk.id, result.parsed.answer, done, total)
-                )
-                return JobResult(job, result.parsed)
+        )
+        messages = prompts.minions_job(job.chunk.text, job.instruction)
+        reason = ""
+        for attempt in range(1, JOB_ATTEMPTS + 1):
+            try:
+                result = await ctx.work(messages, schema=JobOutput, max_tokens=JOB_TOKENS)
+            except ClientError as exc:
+                if exc.kind in FATAL_KINDS:
+                    raise
+                reason = exc.message
+                if exc.kind is ErrorKind.INVALID_OUTPUT and attempt < JOB_ATTEMPTS:
+                    continue
+                break
+            assert isinstance(result.parsed, JobOutput)
             done += 1
-            ctx.emit(JobFailed(ctx.run_id, job.id, job.chunk.id, reason, done, total))
-            return JobResult(job, None)
+            ctx.emit(
+                JobFinished(ctx.run_id, job.id, job.chunk.id, result.parsed.answer, done, total)
+            )
+            return JobResult(job, result.parsed)
+        done += 1
+        ctx.emit(JobFailed(ctx.run_id, job.id, job.chunk.id, reason, done, total))
+        return JobResult(job, None)
 
-    tasks = [asyncio.create_task(one(job)) for job in jobs]
+    tasks = [asyncio.create_task(worker()) for _ in range(min(ctx.settings.parallelism, total))]
     try:
-        return list(await asyncio.gather(*tasks))
+        await asyncio.gather(*tasks)
+        return [r for r in results if r is not None]
     finally:
         # On cancel or a fatal error, stop every other job before going on.
         for task in tasks:

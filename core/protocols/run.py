@@ -11,19 +11,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import math
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from core.clients.base import ChatClient, ClientError
-from core.clients.ollama_client import PROMPT_SAFETY
+from core.clients.ollama_client import OllamaClient
 from core.documents.chunking import chunk_document
 from core.documents.model import Chunk, Document
 from core.privacy.audit import EgressRecord
 from core.privacy.gate import egress_context
+from core.protocols import router
 from core.protocols.baselines import ANSWER_TOKENS, local_messages, run_cloud_only, run_local_reader
-from core.protocols.context import WORKER_ANSWER_TOKENS, RunContext, RunStopped, documents_text
+from core.protocols.context import RunContext, RunStopped
 from core.protocols.events import (
     Answer,
     Cancelled,
@@ -39,16 +39,11 @@ from core.protocols.minions import run_minions
 from core.protocols.outbound import outbound_policy
 from core.services import Services
 from core.storage.settings import Settings
-from core.tokens import estimate_tokens
 
 log = logging.getLogger(__name__)
 
 PROTOCOLS = ("auto", "local", "minion", "minions", "cloud")
 TERMINAL = (Done, Failed, Cancelled)
-# Auto picks Minion only when the documents fill at most this share of the worker's
-# context: a small model reads a nearly full window poorly.
-COMFORTABLE_SHARE = 0.5
-UNKNOWN_CONTEXT = 8192  # what we assume of a runtime that does not report its limit
 
 
 @dataclass
@@ -88,6 +83,8 @@ class Run:
         self._egress_ids: list[int] = []
         self._egress_requests = 0
         self._egress_bytes = 0
+        self._owned: list[ChatClient] = []  # clients this run made and must close
+        self._route_reason = ""
 
     async def events(self) -> AsyncIterator[RunEvent]:
         if self._started:
@@ -144,6 +141,7 @@ class Run:
                 egress_record_ids=list(self._egress_ids),
                 egress_requests=self._egress_requests,
                 egress_bytes=self._egress_bytes,
+                route=self._route_reason,
             )
             self._emit(Done(self.run_id, answer))
         except asyncio.CancelledError:
@@ -157,6 +155,9 @@ class Run:
             self._emit(
                 Failed(self.run_id, f"Internal error: {type(exc).__name__}: {exc}", "internal")
             )
+        finally:
+            for client in self._owned:
+                await client.aclose()
 
     async def _run(self) -> Answer:
         request, settings = self.request, self.services.settings
@@ -178,8 +179,9 @@ class Run:
             worker = choice.client
             if choice.notice:
                 self._emit(Notice(self.run_id, choice.notice))
-        protocol, reason = await self._route(worker, settings)
+        protocol, reason, worker = await self._route(worker, settings)
         self._emit(RouteDecided(self.run_id, protocol, worker.model, reason))
+        self._route_reason = f"{protocol} with {worker.model}: {reason}"
         stay_local = protocol == "local" or settings.local_only
         if stay_local:
             self._check_local(protocol, worker, settings)
@@ -235,26 +237,19 @@ class Run:
                 hint="point the local runtime at this machine, or use MinionS",
             )
 
-    async def _route(self, worker: ChatClient, settings: Settings) -> tuple[str, str]:
+    async def _route(self, worker: ChatClient, settings: Settings) -> tuple[str, str, ChatClient]:
         protocol = self.request.protocol
         if protocol != "auto":
-            return protocol, "chosen by you"
+            return protocol, "chosen by you", worker
         if settings.local_only:
-            return "local", "local-only mode is on"
-        need = (
-            math.ceil(estimate_tokens(documents_text(self.request.documents)) * PROMPT_SAFETY)
-            + 2 * WORKER_ANSWER_TOKENS
+            return "local", "local-only mode is on", worker
+        route = await router.decide(
+            worker, self.request.task, self.request.documents, settings.worker_models
         )
-        limit = await worker.context_limit() or UNKNOWN_CONTEXT
-        if need <= limit * COMFORTABLE_SHARE:
-            return (
-                "minion",
-                f"the documents (~{need:,} tokens) fit comfortably in {worker.model}'s {limit:,}-token context",
-            )
-        return (
-            "minions",
-            f"the documents (~{need:,} tokens) are too long for {worker.model} to read at once ({limit:,}-token context)",
-        )
+        if route.worker != worker.model and isinstance(worker, OllamaClient):
+            worker = worker.with_model(route.worker)
+            self._owned.append(worker)
+        return route.protocol, route.reason, worker
 
     def _chunks(self) -> list[Chunk]:
         return [

