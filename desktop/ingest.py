@@ -1,0 +1,101 @@
+"""Reading files in worker processes.
+
+PDF extraction (pypdf) is pure Python: in a thread it would take turns with the window
+for the GIL, and the window would stutter. Worker processes read the files; their
+progress comes back through a queue that one listener thread hands to the callbacks.
+No Qt here: the workers import this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.queues import Queue
+from typing import Any
+
+from core.documents.model import Document, DocumentError
+from core.storage.paths import minions_home
+
+Progress = Callable[[int, int], None]
+_progress: Queue[Any] | None = None  # set in each worker process
+
+
+def _init_worker(queue: Queue[Any]) -> None:
+    global _progress
+    _progress = queue
+
+
+def _warm() -> None:
+    import core.documents  # noqa: F401  (pypdf and friends, imported once per worker)
+
+
+def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[str, str, str]:
+    """In a worker: the Document, or ("error", kind, message) (DocumentError does not pickle)."""
+    from core.documents import load_document_sync
+
+    os.environ["MINIONS_HOME"] = home  # the cache belongs to the app's data folder
+
+    def report(done: int, total: int) -> None:
+        if _progress is not None:
+            _progress.put((token, done, total))
+
+    try:
+        return load_document_sync(path, max_bytes=max_bytes, progress=report)
+    except DocumentError as exc:
+        return ("error", exc.kind, exc.message)
+
+
+class IngestPool:
+    """A few worker processes that turn files into Documents; ``shutdown`` at app exit."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        # One core stays free for the window (and the local model server).
+        self.workers = workers or max(1, min(2, (os.cpu_count() or 2) - 1))
+        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        self._queue: Queue[Any] = context.Queue()
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_init_worker, initargs=(self._queue,)
+        )
+        self._callbacks: dict[str, Progress] = {}
+        self._listener = threading.Thread(target=self._pump, name="ingest-progress", daemon=True)
+        self._listener.start()
+
+    async def start(self) -> None:
+        """Start the workers now (at app start-up), not when the first file is dropped."""
+        futures = [self._pool.submit(_warm) for _ in range(self.workers)]
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+
+    async def load(
+        self, path: str, *, max_bytes: int, progress: Progress | None = None
+    ) -> Document:
+        """Read ``path``; ``progress(done, total)`` is called from the listener thread."""
+        token = uuid.uuid4().hex
+        if progress is not None:
+            self._callbacks[token] = progress
+        try:
+            future = self._pool.submit(_load, path, max_bytes, str(minions_home()), token)
+            result = await asyncio.wrap_future(future)
+        finally:
+            self._callbacks.pop(token, None)
+        if isinstance(result, tuple):
+            raise DocumentError(result[1], result[2], path)
+        return result
+
+    def _pump(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            token, done, total = item
+            callback = self._callbacks.get(token)
+            if callback is not None:
+                callback(done, total)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._queue.put(None)

@@ -1,0 +1,1 @@
+"""Windows, widgets and view-models. No protocol logic lives here."""
