@@ -54,6 +54,11 @@ class Services:
         self._apply_policy()
         await self._close_clients()
 
+    def set_confirm(self, confirm: Confirm | None) -> None:
+        """Who asks the user before a request leaves (the app's dialog, the terminal)."""
+        self._confirm = confirm
+        self._apply_policy()
+
     def _apply_policy(self) -> None:
         self.gate.policy.local_only = self.settings.local_only
         # Asking first needs someone to ask: the app's dialog or the terminal.

@@ -49,6 +49,7 @@ class OutboundRequest:
     body: bytes
     conversation_id: str
     run_id: str
+    meta: dict[str, Any] = field(default_factory=dict)  # provenance spans, documents
 
 
 Confirm = Callable[[OutboundRequest], Awaitable[Decision]]
@@ -141,20 +142,20 @@ class EgressGate:
                 f"Local-only mode is on: nothing may be sent to {request.url.host}",
                 hint="turn off local-only in Settings to use the cloud model",
             )
-        if self.policy.confirm is not None and ctx.run_id not in self._allowed_runs:
-            outbound = OutboundRequest(endpoint, model, body, ctx.conversation_id, ctx.run_id)
-            decision = await self.policy.confirm(outbound)
-            if decision is Decision.DENY:
-                raise EgressBlocked("You declined to send this request")
-            if decision is Decision.ALLOW_RUN and ctx.run_id:
-                self._allowed_runs.add(ctx.run_id)
-        self.remote_hosts_seen.add(request.url.host)
         meta = dict(ctx.meta)
         if ctx.provenance is not None:
             spans = await asyncio.to_thread(
                 ctx.provenance.find_spans_in_payload, body.decode("utf-8", "replace")
             )
             meta["spans"] = [span_record(s) for s in spans]
+        if self.policy.confirm is not None and ctx.run_id not in self._allowed_runs:
+            outbound = OutboundRequest(endpoint, model, body, ctx.conversation_id, ctx.run_id, meta)
+            decision = await self.policy.confirm(outbound)
+            if decision is Decision.DENY:
+                raise EgressBlocked("You declined to send this request")
+            if decision is Decision.ALLOW_RUN and ctx.run_id:
+                self._allowed_runs.add(ctx.run_id)
+        self.remote_hosts_seen.add(request.url.host)
         sent = await asyncio.to_thread(
             self.audit.append,
             kind="request",

@@ -85,6 +85,7 @@ class Run:
         self._egress_bytes = 0
         self._owned: list[ChatClient] = []  # clients this run made and must close
         self._route_reason = ""
+        self._notices: list[str] = []  # privacy notices, kept with the answer
 
     async def events(self) -> AsyncIterator[RunEvent]:
         if self._started:
@@ -115,6 +116,8 @@ class Run:
         self._queue.put_nowait(event)
 
     def _notice(self, message: str) -> None:
+        if message not in self._notices:
+            self._notices.append(message)
         self._emit(Notice(self.run_id, message))
 
     def _on_record(self, record: EgressRecord) -> None:
@@ -142,6 +145,7 @@ class Run:
                 egress_requests=self._egress_requests,
                 egress_bytes=self._egress_bytes,
                 route=self._route_reason,
+                notes=[*answer.notes, *self._notices],
             )
             self._emit(Done(self.run_id, answer))
         except asyncio.CancelledError:

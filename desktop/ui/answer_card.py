@@ -73,6 +73,23 @@ def badges_for(answer: Answer) -> list[tuple[str, str, str]]:
     return badges
 
 
+def egress_line(answer: Answer, link: str) -> str:
+    """What this answer sent off the machine, linked to its audit records, and its notes."""
+    if answer.egress_requests:
+        text = (
+            f'<a href="audit:" style="color:{link}">Sent off this computer: '
+            f"{answer.egress_requests} request{'s' if answer.egress_requests != 1 else ''}, "
+            f"{answer.egress_bytes:,} bytes — see exactly what</a>"
+        )
+    else:
+        text = "Nothing left this computer for this answer."
+    for note in answer.notes:
+        text += f"<br>• {html.escape(note)}"
+    if answer.route and not answer.route.endswith("chosen by you"):
+        text += f"<br>Route: {html.escape(answer.route)}"
+    return text
+
+
 class AutoHeightBrowser(QTextBrowser):
     """A QTextBrowser as tall as its text, so cards grow with the answer and never scroll."""
 
@@ -106,6 +123,7 @@ class AnswerCard(QFrame):
     """An answer; while a run streams, ``set_streaming`` shows the text so far."""
 
     citationClicked = Signal(object)  # Citation
+    auditRequested = Signal(list)  # this answer's egress record ids
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,6 +148,14 @@ class AnswerCard(QFrame):
         self.badge_row = QHBoxLayout()
         self.badge_row.setSpacing(6)
         layout.addLayout(self.badge_row)
+        self.egress = QLabel()
+        self.egress.setObjectName("Muted")
+        self.egress.setWordWrap(True)
+        self.egress.setTextFormat(Qt.TextFormat.RichText)
+        self.egress.setAccessibleName("What left this computer")
+        self.egress.linkActivated.connect(self._anchor_audit)
+        self.egress.hide()
+        layout.addWidget(self.egress)
         # Re-render a streaming answer at most every 80 ms, not once per token.
         self._stream_timer = QTimer(self, singleShot=True, interval=80)
         self._stream_timer.timeout.connect(self._render_stream)
@@ -168,6 +194,12 @@ class AnswerCard(QFrame):
             badge.setAccessibleName(text)
             self.badge_row.addWidget(badge)
         self.badge_row.addStretch(1)
+        self.egress.setText(egress_line(answer, link))
+        self.egress.show()
+
+    def _anchor_audit(self, _href: str) -> None:
+        if self.answer is not None:
+            self.auditRequested.emit(list(self.answer.egress_record_ids))
 
     def citation(self, n: int) -> Citation | None:
         if self.answer and 1 <= n <= len(self.answer.citations):

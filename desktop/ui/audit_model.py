@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from core.privacy.audit import EgressRecord
 from core.protocols.pricing import cost_usd
+from desktop.ui.answer_card import format_cost
 
 Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
@@ -104,5 +105,5 @@ class EgressTableModel(QAbstractTableModel):
         if column == self.TOKENS:
             return f"{row.prompt_tokens + row.completion_tokens:,}"
         if column == self.COST:
-            return f"${row.cost:.4f}"
+            return format_cost(row.cost)
         return row.outcome

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.privacy.audit import AuditStore, ChainState, EgressRecord
 from core.privacy.export import export_text
 from core.privacy.leaks import DocumentLeak, document_leaks
+from desktop.ui.answer_card import format_cost
 from desktop.ui.audit_model import EgressRow, EgressTableModel, pair_records
 from desktop.ui.payload_view import USER_COLOUR, PayloadView, document_colour
 
@@ -236,7 +237,7 @@ class AuditWindow(QWidget):
         cost = sum(r.cost for r in every)
         shown = sum(r.request.byte_count for r in rows)
         self.totals_label.setText(
-            f"Overall: {len(every)} requests, {sent:,} bytes, {tokens:,} tokens, ${cost:.4f} "
+            f"Overall: {len(every)} requests, {sent:,} bytes, {tokens:,} tokens, {format_cost(cost)} "
             f"left this computer. Shown: {len(rows)} requests, {shown:,} bytes."
         )
 

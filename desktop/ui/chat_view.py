@@ -42,6 +42,7 @@ class ChatView(QScrollArea):
     """Messages top to bottom, centred at a readable width; follows the newest one."""
 
     citationClicked = Signal(object)  # Citation
+    auditRequested = Signal(list)  # the egress record ids of one answer
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +110,7 @@ class ChatView(QScrollArea):
         """A card that shows the answer as it streams in."""
         card = AnswerCard()
         card.citationClicked.connect(self.citationClicked)
+        card.auditRequested.connect(self.auditRequested)
         card.hide()  # shown with the first streamed text
         self.live = card
         self._insert(card)

@@ -25,13 +25,16 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from core.documents.model import Document
+from core.privacy.gate import Decision, OutboundRequest
 from core.protocols.events import Cancelled, Done, Failed
 from core.services import Services
 from core.storage.conversations import DEFAULT_TITLE, ConversationStore
+from desktop.ui.audit_window import AuditWindow
 from desktop.ui.banners import BannerArea
 from desktop.ui.chat_view import ChatView
 from desktop.ui.citation_dialog import CitationDialog
 from desktop.ui.composer import Composer
+from desktop.ui.confirm_dialog import confirm_send
 from desktop.ui.conversation_list import ConversationListModel, ConversationSidebar
 from desktop.ui.dialogs import ask_yes_no, choose_files, choose_markdown_path, confirm_cloud_only
 from desktop.ui.document_model import (
@@ -82,6 +85,11 @@ class MainWindow(QMainWindow):
         self.conversations = ConversationListModel(self)
         self.conversations.titleEdited.connect(self.store.rename)
         self.vm = RunViewModel(self)
+        self.audit_window: AuditWindow | None = None
+        self.confirm_send: Callable[[OutboundRequest], Awaitable[Decision]] = lambda outbound: (
+            confirm_send(self, outbound)
+        )
+        services.set_confirm(lambda outbound: self.confirm_send(outbound))
         self._build()
         self._connect()
 
@@ -122,6 +130,8 @@ class MainWindow(QMainWindow):
         self.vm.busyChanged.connect(lambda busy: self.sidebar.set_locked(busy))
         self.vm.answerDelta.connect(lambda _t: self.chat.stream(self.vm.streamed))
         self.chat.citationClicked.connect(self.show_citation)
+        self.chat.auditRequested.connect(self.open_audit)
+        self.top_bar.auditRequested.connect(lambda: self.open_audit(None))
         self.tray.addFilesRequested.connect(self.choose_files)
         self.tray.chips.removeRequested.connect(self.remove_document)
         self.tray.chips.neverSendToggled.connect(self.set_never_send)
@@ -139,6 +149,7 @@ class MainWindow(QMainWindow):
             "Ctrl+,": self.open_settings,
             "Esc": self.vm.cancel,
             "F2": self.sidebar.rename_current,
+            "Ctrl+Shift+A": lambda: self.open_audit(None),
         }
         for keys, slot in shortcuts.items():
             QShortcut(QKeySequence(keys), self, activated=slot)
@@ -292,6 +303,20 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
+    def open_audit(self, record_ids: list[int] | None = None) -> AuditWindow:
+        """The privacy audit; from an answer, focused on that answer's own records."""
+        if self.audit_window is None:
+            self.audit_window = AuditWindow(
+                self.services.audit, lambda: {c.id: c.title for c in self.store.conversations()}
+            )
+        else:
+            self.audit_window.refresh()
+        self.audit_window.focus_records(record_ids or None)
+        self.audit_window.show()
+        self.audit_window.raise_()
+        self.audit_window.activateWindow()
+        return self.audit_window
+
     # ----------------------------------------------------------------- settings
 
     def open_settings(self) -> None:
@@ -383,6 +408,8 @@ class MainWindow(QMainWindow):
             self.store.add_message(conversation_id, "error", stopped)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.audit_window is not None:
+            self.audit_window.close()
         self.vm.cancel()
         self.loader.cancel_all()
         super().closeEvent(event)

@@ -9,6 +9,7 @@ from core.clients.base import ClientError
 from core.services import Services
 
 PROTOCOL_CHOICES = [
+    ("auto", "Auto", "A quick local call picks the protocol and the local model; nothing leaves"),
     ("local", "Local only", "Only the local model answers; nothing leaves this computer"),
     ("minion", "Minion", "The cloud model asks the local model questions about the documents"),
     ("minions", "MinionS", "The cloud model plans many small local jobs over the document chunks"),
@@ -20,6 +21,7 @@ class TopBar(QWidget):
     """Emits ``localModelChosen``/``cloudModelChosen`` when the user picks a model."""
 
     settingsRequested = Signal()
+    auditRequested = Signal()
     localModelChosen = Signal(str)
     cloudModelChosen = Signal(str)
     protocolChosen = Signal(str)
@@ -58,6 +60,10 @@ class TopBar(QWidget):
         self.settings_button.setAccessibleName("Open settings")
         self.settings_button.setToolTip("Settings (Ctrl+,)")
         self.settings_button.clicked.connect(self.settingsRequested)
+        self.audit_button = QPushButton("Privacy audit")
+        self.audit_button.setAccessibleName("Open the privacy audit")
+        self.audit_button.setToolTip("Everything that ever left this computer (Ctrl+Shift+A)")
+        self.audit_button.clicked.connect(self.auditRequested)
         self.status = QLabel("")
         self.status.setObjectName("Muted")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -73,6 +79,7 @@ class TopBar(QWidget):
             layout.addWidget(widget)
             layout.addSpacing(6)
         layout.addWidget(self.status, 1)
+        layout.addWidget(self.audit_button)
         layout.addWidget(self.settings_button)
 
     def current_protocol(self) -> str:
