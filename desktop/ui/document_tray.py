@@ -47,6 +47,7 @@ from desktop.ui.document_model import (
 from desktop.ui.theme import is_dark
 
 CHIP = QSize(236, 54)
+KIND_BADGES = {"markdown": "MD", "text": "TXT", "code": "CODE", "html": "HTML"}
 KIND_COLORS = {
     "pdf": "#e5484d",
     "docx": "#3e63dd",
@@ -108,7 +109,8 @@ class ChipDelegate(QStyledItemDelegate):
         label_font.setBold(True)
         painter.setFont(label_font)
         painter.setPen(QColor("white"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, (kind or "?")[:4].upper())
+        short = KIND_BADGES.get(kind, (kind or "?")[:4].upper())
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
 
         # Name and the status line.
         text_left = badge.right() + 10
