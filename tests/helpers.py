@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
 from core.clients.ollama_client import OllamaClient
 from core.clients.openai_client import OpenAIClient
 from core.privacy.audit import AuditStore
@@ -28,3 +33,14 @@ def ollama_client(
     fake: OllamaFake, gate: EgressGate, model: str = "llama3.2:3b", **kwargs
 ) -> OllamaClient:
     return OllamaClient(model, gate, host=fake.url, **kwargs)
+
+
+real_keyring = pytest.mark.skipif(
+    not os.environ.get("MINIONS_REAL_KEYRING"),
+    reason="needs the D-Bus session with gnome-keyring that `./dev test` provides",
+)
+
+
+def files_containing(root: Path, needle: str) -> list[Path]:
+    """Every file under ``root`` holding ``needle``: where a secret must never be."""
+    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]

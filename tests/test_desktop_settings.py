@@ -16,18 +16,11 @@ from core.storage.secrets import API_KEY_NAME, SERVICE, ApiKeys, KeyringStore, M
 from core.storage.settings import Settings
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fakes import OllamaFake, OpenAIFake
+from tests.helpers import files_containing, real_keyring
 from tests.test_desktop_support import close_window, make_window, run_in_qt_loop, until
 from tests.test_protocol_support import make_services
 
-real_keyring = pytest.mark.skipif(
-    not os.environ.get("MINIONS_REAL_KEYRING"),
-    reason="needs the D-Bus session with gnome-keyring that `./dev test` provides",
-)
 KEY = "sk-desktop-keyring-4c1d9e2f7a6b5c4d3e2f1a0b9c8d7e6f"
-
-
-def files_containing(root: Path, needle: str) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
 @pytest.mark.keyring

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import keyring
 import keyring.backends.fail
 import pytest
@@ -12,16 +9,9 @@ import pytest
 from core.services import Services
 from core.storage.secrets import ApiKeys, KeyringStore, MemoryStore, scrub
 from core.storage.settings import Settings, save_settings
+from tests.helpers import files_containing, real_keyring
 
-real_keyring = pytest.mark.skipif(
-    not os.environ.get("MINIONS_REAL_KEYRING"),
-    reason="needs the D-Bus session with gnome-keyring that `./dev test` provides",
-)
 KEY = "sk-test-keyring-9f3b2c7a1d4e5f60718293a4b5c6d7e8"
-
-
-def files_containing(root: Path, needle: str) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
 @pytest.mark.keyring

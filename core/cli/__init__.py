@@ -13,7 +13,12 @@ _COMMAND_MODULES = ("core.cli.ask", "core.cli.models", "core.cli.audit", "core.c
 
 
 class CliError(Exception):
-    """An error the command line reports as one line on stderr."""
+    """An error the command line reports as one line on stderr, with what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 def build_parser() -> argparse.ArgumentParser:

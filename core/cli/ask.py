@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+from core.cli import CliError
 from core.documents.loading import load_document_sync
 from core.privacy.gate import Decision, OutboundRequest
 from core.protocols.events import (
@@ -25,13 +26,6 @@ from core.protocols.events import (
 from core.protocols.run import PROTOCOLS, Run, RunRequest
 from core.services import Services
 from core.storage.settings import load_settings
-
-
-class AskFailed(Exception):
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +71,7 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.rounds is not None and args.rounds < 1:
-        raise AskFailed("--rounds must be at least 1")
+        raise CliError("--rounds must be at least 1")
     documents = [load_document_sync(path) for path in args.doc]
     private = [load_document_sync(path) for path in args.never_send]
     documents += [d for d in private if d.id not in {doc.id for doc in documents}]
@@ -121,14 +115,14 @@ async def _ask(request: RunRequest, services: Services, *, quiet: bool) -> Answe
             if isinstance(event, Done):
                 return event.answer
             if isinstance(event, Failed):
-                raise AskFailed(event.message, event.hint)
+                raise CliError(event.message, event.hint)
             if isinstance(event, Cancelled):
-                raise AskFailed("The run was cancelled")
+                raise CliError("The run was cancelled")
             if isinstance(event, Notice):
                 print(f"minions: {event.message}", file=sys.stderr)
             elif progress:
                 _progress(event)
-        raise AskFailed("The run ended without an answer")
+        raise CliError("The run ended without an answer")
     finally:
         await services.aclose()
 

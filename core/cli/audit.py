@@ -9,17 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.cli import CliError
 from core.privacy.audit import AuditStore, EgressRecord
 from core.privacy.export import export_text, summary
 from core.privacy.leaks import document_leaks
 from core.storage.paths import audit_db_path
-
-
-class AuditError(Exception):
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +71,7 @@ def handle_show(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if record is None:
-        raise AuditError(f"No audit record {args.id}", hint="see `minions audit list`")
+        raise CliError(f"No audit record {args.id}", hint="see `minions audit list`")
     for key, value in summary(record).items():
         print(f"{key}: {value}")
     print()
@@ -152,7 +146,7 @@ def handle_export(args: argparse.Namespace) -> int:
         try:
             Path(args.output).write_text(text, "utf-8")
         except OSError as exc:
-            raise AuditError(f"Cannot write {args.output}: {exc.strerror}") from None
+            raise CliError(f"Cannot write {args.output}: {exc.strerror}") from None
         print(f"Exported {len(records)} records to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

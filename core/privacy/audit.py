@@ -40,7 +40,7 @@ CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
 """
 
-_FIELDS = (
+COLUMNS = (
     "id",
     "kind",
     "request_id",
@@ -155,8 +155,8 @@ class AuditStore:
                 }
                 digest = _digest(prev_hash, fields)
                 self._db.execute(
-                    f"INSERT INTO records ({', '.join(_FIELDS)}) "
-                    f"VALUES ({', '.join('?' * len(_FIELDS))})",
+                    f"INSERT INTO records ({', '.join(COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(COLUMNS))})",
                     (*fields.values(), prev_hash, digest),
                 )
                 self._db.execute("COMMIT")
@@ -184,26 +184,26 @@ class AuditStore:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {', '.join(_FIELDS)} FROM records {where} ORDER BY id", params
+                f"SELECT {', '.join(COLUMNS)} FROM records {where} ORDER BY id", params
             ).fetchall()
-        return [_record(dict(zip(_FIELDS, row, strict=True))) for row in rows]
+        return [_record(dict(zip(COLUMNS, row, strict=True))) for row in rows]
 
     def get(self, record_id: int) -> EgressRecord | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {', '.join(_FIELDS)} FROM records WHERE id = ?", (record_id,)
+                f"SELECT {', '.join(COLUMNS)} FROM records WHERE id = ?", (record_id,)
             ).fetchone()
-        return _record(dict(zip(_FIELDS, row, strict=True))) if row else None
+        return _record(dict(zip(COLUMNS, row, strict=True))) if row else None
 
     def verify(self) -> ChainState:
         """Walk the chain from the start; report the first record that does not hold."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {', '.join(_FIELDS)} FROM records ORDER BY id"
+                f"SELECT {', '.join(COLUMNS)} FROM records ORDER BY id"
             ).fetchall()
         prev_hash, expected_id = GENESIS, 1
         for row in rows:
-            fields = dict(zip(_FIELDS, row, strict=True))
+            fields = dict(zip(COLUMNS, row, strict=True))
             record_id = fields["id"]
             if record_id != expected_id:
                 return ChainState(False, len(rows), expected_id, f"record {expected_id} is missing")

@@ -8,26 +8,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from core.privacy.audit import EgressRecord
+from core.privacy.audit import COLUMNS, EgressRecord
 
-FIELDS = (
-    "id",
-    "kind",
-    "request_id",
-    "created_at",
-    "endpoint",
-    "model",
-    "conversation_id",
-    "run_id",
-    "byte_count",
-    "status",
-    "prompt_tokens",
-    "completion_tokens",
-    "meta",
-    "prev_hash",
-    "hash",
-    "body",
-)
+# Every stored column, with the body last (it is the long one).
+FIELDS = (*(f for f in COLUMNS if f != "body"), "body")
 
 
 def summary(r: EgressRecord) -> dict[str, Any]:
