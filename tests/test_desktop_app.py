@@ -205,12 +205,13 @@ def test_controls_have_accessible_names_and_a_tab_order(qtbot, fake_ollama: Olla
                         f"{type(widget).__name__} {widget.objectName()} has no accessible name"
                     )
         order = [window.top_bar.protocol]
-        for _ in range(6):
+        for _ in range(7):
             order.append(next_tab_stop(order[-1]))
         assert order == [
             window.top_bar.protocol,
             window.top_bar.local_model,
             window.top_bar.cloud_model,
+            window.top_bar.audit_button,
             window.top_bar.settings_button,
             window.composer.edit,
             window.composer.send_button,

@@ -131,7 +131,16 @@ class Run:
 
     async def _main(self) -> None:
         try:
-            policy = await outbound_policy(self.request, self.services.settings, self._notice)
+            request = self.request
+            policy = await outbound_policy(
+                request.task,
+                request.documents,
+                protocol=request.protocol,
+                never_send=frozenset(request.never_send),
+                redact=request.redact,
+                settings=self.services.settings,
+                on_notice=self._notice,
+            )
             with egress_context(
                 conversation_id=self.request.conversation_id,
                 run_id=self.run_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ from desktop.ui.run_panel import RunStatusPanel
 from desktop.ui.run_view_model import RunViewModel
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.top_bar import TopBar
-from desktop.ui.window_layout import DropOverlay, centered, set_tab_order
+from desktop.ui.window_layout import DropOverlay, centered
 from desktop.warmup import warm_up
 
 RunFactory = Callable[[Any, Services], Any]  # (RunRequest, Services) -> Run
@@ -121,7 +122,26 @@ class MainWindow(QMainWindow):
         splitter.setHandleWidth(1)
         self.setCentralWidget(splitter)
         self.drop_overlay = DropOverlay(main)
-        set_tab_order(self)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Top bar, then the question and its buttons, the documents, then the conversations."""
+        chain = [
+            self.top_bar.protocol,
+            self.top_bar.local_model,
+            self.top_bar.cloud_model,
+            self.top_bar.audit_button,
+            self.top_bar.settings_button,
+            self.composer.edit,
+            self.composer.send_button,
+            self.composer.stop_button,
+            self.tray.add_button,
+            self.tray.chips,
+            self.sidebar.new_button,
+            self.sidebar.list,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.composer.sendRequested.connect(self.ask)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.ui.chat_view import MAX_WIDTH
-
-if TYPE_CHECKING:
-    from desktop.ui.main_window import MainWindow
 
 
 def centered(*widgets: QWidget) -> QWidget:
@@ -43,22 +37,3 @@ class DropOverlay(QLabel):
             "font-size: 14pt; font-weight: 600; color: #5b5bd6;"
         )
         self.hide()
-
-
-def set_tab_order(window: MainWindow) -> None:
-    """Top bar, then the question and its buttons, the documents, then the conversations."""
-    chain = [
-        window.top_bar.protocol,
-        window.top_bar.local_model,
-        window.top_bar.cloud_model,
-        window.top_bar.settings_button,
-        window.composer.edit,
-        window.composer.send_button,
-        window.composer.stop_button,
-        window.tray.add_button,
-        window.tray.chips,
-        window.sidebar.new_button,
-        window.sidebar.list,
-    ]
-    for first, second in pairwise(chain):
-        QWidget.setTabOrder(first, second)
