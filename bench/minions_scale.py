@@ -31,6 +31,7 @@ from core.documents.model import Document  # noqa: E402
 from core.protocols import prompts  # noqa: E402
 from core.protocols.context import estimate_call_tokens  # noqa: E402
 from core.protocols.events import Done, JobFinished, JobsPlanned  # noqa: E402
+from core.protocols.minions import in_flight  # noqa: E402
 from core.protocols.run import Run, RunRequest  # noqa: E402
 from core.protocols.schemas import (  # noqa: E402
     FinalAnswer,
@@ -228,6 +229,10 @@ def main() -> int:
     )
     print(
         f"  job phase wall   {result['job_wall']:.3f} s   ideal {ideal:.3f} s   ratio {ratio:.3f}  (target <= 1.10)"
+    )
+    print(
+        f"  the fake server runs at most {args.parallel} at once; the client keeps "
+        f"{in_flight(args.parallel)} open so a freed slot never waits on the client"
     )
     print(f"  whole run wall   {result['run_wall']:.3f} s  (plan + jobs + synthesis)")
     print(

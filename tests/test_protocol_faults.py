@@ -16,6 +16,7 @@ from core.protocols.events import (
     JobStarted,
     RunEvent,
 )
+from core.protocols.minions import in_flight
 from core.protocols.run import Run, RunRequest
 from core.services import Services
 from tests.fakes import OllamaFake, OpenAIFake
@@ -212,6 +213,9 @@ async def test_cloud_budget_stops_the_run_before_it_is_exceeded(
     await services.aclose()
 
 
+OPEN = in_flight(4)  # requests kept open for four server slots
+
+
 async def test_cancel_stops_every_job_within_a_second(
     fake_ollama: OllamaFake, fake_openai: OpenAIFake
 ) -> None:
@@ -227,17 +231,17 @@ async def test_cancel_stops_every_job_within_a_second(
     cancelled_at = 0.0
     async for event in run.events():
         events.append(event)
-        if isinstance(event, JobStarted) and len(of_type(events, JobStarted)) == 4:
-            await asyncio.sleep(0.2)  # let the four requests reach the server
+        if isinstance(event, JobStarted) and len(of_type(events, JobStarted)) == OPEN:
+            await asyncio.sleep(0.2)  # let the open requests reach the server
             cancelled_at = time.monotonic()
             run.cancel()
     elapsed = time.monotonic() - cancelled_at
 
     assert isinstance(events[-1], Cancelled)
     assert elapsed < 1.0
-    assert len(fake_ollama.requests_to("/api/chat")) == 4
+    assert len(fake_ollama.requests_to("/api/chat")) == OPEN
     await asyncio.sleep(0.3)
-    assert len(fake_ollama.requests_to("/api/chat")) == 4  # no job started after the cancel
+    assert len(fake_ollama.requests_to("/api/chat")) == OPEN  # no job started after the cancel
     assert not [e for e in events if isinstance(e, Done | Failed)]
     assert_consistent_audit(services, run)
     await services.aclose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from core.documents.chunking import chunk_document
 from core.privacy.provenance import ProvenanceIndex
 from core.protocols.events import (
@@ -15,6 +17,7 @@ from core.protocols.events import (
     RoundStarted,
     RouteDecided,
 )
+from core.protocols.minions import in_flight
 from core.protocols.run import Run, RunRequest
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.test_protocol_support import (
@@ -93,12 +96,14 @@ async def test_each_job_is_its_own_worker_request(
     await services.aclose()
 
 
+@pytest.mark.parametrize("server_slots", [None, 3])
 async def test_concurrency_is_bounded_by_the_parallelism_setting(
-    fake_ollama: OllamaFake, fake_openai: OpenAIFake
+    fake_ollama: OllamaFake, fake_openai: OpenAIFake, server_slots: int | None
 ) -> None:
     doc = make_document(pages=12, page_chars=1500)
     fake_ollama.responder = fact_worker
     fake_ollama.latency = 0.05
+    fake_ollama.max_parallel = server_slots  # 3: like OLLAMA_NUM_PARALLEL=3
     fake_openai.responder = minions_supervisor()
     services = make_services(fake_ollama, fake_openai, parallelism=3)
     run = Run(RunRequest("What is the code?", [doc]), services, chunk_chars=CHUNK_CHARS)
@@ -106,7 +111,10 @@ async def test_concurrency_is_bounded_by_the_parallelism_setting(
     events = await collect(run)
 
     assert isinstance(events[-1], Done)
-    assert fake_ollama.max_concurrency_seen == 3
+    if server_slots is None:  # no server limit: what we keep open is the bound
+        assert fake_ollama.max_concurrency_seen == in_flight(3) == 4
+    else:  # the server's three slots were kept busy, one request waiting in its queue
+        assert fake_ollama.max_concurrency_seen == 3
     finished = of_type(events, JobFinished)
     assert [e.done for e in finished] == list(range(1, len(finished) + 1))
     await services.aclose()

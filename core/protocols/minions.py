@@ -103,8 +103,18 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
     raise AssertionError("the last round always answers")
 
 
+def in_flight(parallelism: int) -> int:
+    """Requests kept open for a server that runs ``parallelism`` at once.
+
+    A little more than the server's slots: while we read one reply, the next request
+    already waits in the server's queue, so a slot never idles on our turnaround.
+    The server still runs at most ``parallelism`` at a time.
+    """
+    return parallelism + max(1, parallelism // 4)
+
+
 async def run_jobs(ctx: RunContext, jobs: list[Job]) -> list[JobResult]:
-    """Each job is its own worker chat; at most ``parallelism`` run at once.
+    """Each job is its own worker chat; the server runs at most ``parallelism`` at once.
 
     A fixed set of workers takes the jobs in turn: one task per job would start a
     thousand tasks in one burst, and an app's window sharing the loop would stall.
@@ -153,7 +163,10 @@ async def run_jobs(ctx: RunContext, jobs: list[Job]) -> list[JobResult]:
         ctx.emit(JobFailed(ctx.run_id, job.id, job.chunk.id, reason, done, total))
         return JobResult(job, None)
 
-    tasks = [asyncio.create_task(worker()) for _ in range(min(ctx.settings.parallelism, total))]
+    tasks = [
+        asyncio.create_task(worker())
+        for _ in range(min(in_flight(ctx.settings.parallelism), total))
+    ]
     try:
         await asyncio.gather(*tasks)
         return [r for r in results if r is not None]
