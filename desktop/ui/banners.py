@@ -39,7 +39,7 @@ class Banner(QFrame):
             self.action_button = QPushButton(action[0])
             self.action_button.clicked.connect(action[1])
             layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        close = QPushButton("✕")
+        close = QPushButton("×")
         close.setFlat(True)
         close.setFixedWidth(30)
         close.setAccessibleName("Dismiss")

@@ -256,7 +256,8 @@ class DocumentTray(QWidget):
         reading = sum(r.status == READING for r in rows)
         failed = sum(r.status == ERROR for r in rows)
         parts = [f"{len(rows)} file{'s' if len(rows) != 1 else ''}"]
-        parts.append(f"{sum(r.pages for r in ready)} pages")
+        pages = sum(r.pages for r in ready)
+        parts.append(f"{pages} page{'s' if pages != 1 else ''}")
         parts.append(f"~{format_tokens(sum(r.tokens for r in ready))} tokens")
         if reading:
             parts.append(f"{reading} reading")
