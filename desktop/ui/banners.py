@@ -41,7 +41,8 @@ class Banner(QFrame):
             layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignVCenter)
         close = QPushButton("×")
         close.setFlat(True)
-        close.setFixedWidth(30)
+        close.setFixedSize(28, 28)
+        close.setStyleSheet("padding: 0; font-size: 17px;")  # the app style's padding hid it
         close.setAccessibleName("Dismiss")
         close.setToolTip("Dismiss")
         close.clicked.connect(self.dismiss)
