@@ -135,3 +135,27 @@ def test_file_is_a_plain_sqlite_database(tmp_path):
     store.close()
     with sqlite3.connect(tmp_path / "h.sqlite3") as db:
         assert db.execute("SELECT title FROM conversations").fetchone() == ("x",)
+
+
+def test_redaction_is_kept_per_conversation(tmp_path):
+    store = ConversationStore(tmp_path / "h.sqlite3")
+    plain = store.create("Plain", redact=False)
+    guarded = store.create("Guarded")
+    store.set_redact(guarded.id, False)
+    store.set_redact(plain.id, True)
+    store.close()
+    reopened = ConversationStore(tmp_path / "h.sqlite3")
+    assert reopened.get(plain.id).redact is True
+    assert reopened.get(guarded.id).redact is False
+
+
+def test_an_older_history_file_gains_the_redact_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE conversations (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+            "created REAL NOT NULL, updated REAL NOT NULL)"
+        )
+        db.execute("INSERT INTO conversations VALUES ('c1', 'Old one', 1.0, 2.0)")
+    store = ConversationStore(path)
+    assert store.get("c1").redact is True and store.get("c1").title == "Old one"

@@ -146,3 +146,38 @@ def test_the_confirm_dialog_highlights_document_text(qtbot):
     dialog = ConfirmSendDialog(OutboundRequest("https://api.example/v1", "m", body, "", "", meta))
     qtbot.addWidget(dialog)
     assert dialog.payload.highlighted == [("document", body.decode()[29:76])]
+
+
+def test_redaction_can_be_turned_off_for_one_conversation(
+    qtbot, tmp_path, fake_ollama, fake_openai
+):
+    doc = tmp_path / "contacts.txt"
+    doc.write_text("For the audit, write to ops@example.net before Friday.\n", "utf-8")
+    fake_ollama.responder = lambda p: {
+        "explanation": "x",
+        "citation": None,
+        "answer": "ops@example.net",
+    }
+    fake_openai.responder = minions_supervisor()
+
+    async def scenario():
+        services = make_services(fake_ollama, fake_openai)
+        window = make_window(services)
+        qtbot.addWidget(window)
+        assert window.composer.redact.isChecked()  # on by default for a new conversation
+        await _ask(window, doc, "Who do I write to?")
+        assert "ops@example.net" not in "".join(r.body.decode() for r in fake_openai.requests)
+        first = window.conversation_id
+        window.new_conversation()
+        window.composer.redact.setChecked(False)
+        fake_openai.clear_requests()
+        await _ask(window, doc, "Who do I write to?")
+        assert "ops@example.net" in "".join(r.body.decode() for r in fake_openai.requests)
+        second = window.conversation_id
+        window.open_conversation(first)
+        assert window.composer.redact.isChecked()
+        window.open_conversation(second)
+        assert not window.composer.redact.isChecked()
+        await close_window(window)
+
+    run_in_qt_loop(scenario)

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
     created REAL NOT NULL,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    redact INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,6 +58,7 @@ class Conversation:
     title: str
     created: float
     updated: float
+    redact: bool = True  # replace identifiers before anything of this conversation leaves
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,11 @@ def answer_from_json(text: str) -> Answer:
     return Answer(citations=citations, usage=usage, **data)
 
 
+def _conversation(row: tuple[Any, ...]) -> Conversation:
+    cid, title, created, updated, redact = row
+    return Conversation(cid, title, created, updated, bool(redact))
+
+
 class ConversationStore:
     """Reads and writes the history database; one connection, used from one thread."""
 
@@ -101,6 +108,9 @@ class ConversationStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(conversations)")}
+        if "redact" not in columns:  # a history file from before per-conversation redaction
+            self._write("ALTER TABLE conversations ADD COLUMN redact INTEGER NOT NULL DEFAULT 1")
 
     def close(self) -> None:
         self._db.close()
@@ -114,27 +124,32 @@ class ConversationStore:
 
     # ----------------------------------------------------------------- conversations
 
-    def create(self, title: str = DEFAULT_TITLE) -> Conversation:
+    def create(self, title: str = DEFAULT_TITLE, *, redact: bool = True) -> Conversation:
         now = time.time()
-        conversation = Conversation(uuid.uuid4().hex, title, now, now)
+        conversation = Conversation(uuid.uuid4().hex, title, now, now, redact)
         self._write(
-            "INSERT INTO conversations (id, title, created, updated) VALUES (?, ?, ?, ?)",
-            (conversation.id, title, now, now),
+            "INSERT INTO conversations (id, title, created, updated, redact) VALUES (?, ?, ?, ?, ?)",
+            (conversation.id, title, now, now, int(redact)),
         )
         return conversation
+
+    def set_redact(self, conversation_id: str, redact: bool) -> None:
+        self._write("UPDATE conversations SET redact=? WHERE id=?", (int(redact), conversation_id))
 
     def conversations(self) -> list[Conversation]:
         """All conversations, most recently updated first."""
         rows = self._db.execute(
-            "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC, rowid DESC"
+            "SELECT id, title, created, updated, redact FROM conversations "
+            "ORDER BY updated DESC, rowid DESC"
         ).fetchall()
-        return [Conversation(*row) for row in rows]
+        return [_conversation(row) for row in rows]
 
     def get(self, conversation_id: str) -> Conversation | None:
         row = self._db.execute(
-            "SELECT id, title, created, updated FROM conversations WHERE id=?", (conversation_id,)
+            "SELECT id, title, created, updated, redact FROM conversations WHERE id=?",
+            (conversation_id,),
         ).fetchone()
-        return Conversation(*row) if row else None
+        return _conversation(row) if row else None
 
     def rename(self, conversation_id: str, title: str) -> None:
         title = " ".join(title.split()) or DEFAULT_TITLE

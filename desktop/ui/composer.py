@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,7 @@ class QuestionEdit(QPlainTextEdit):
 class Composer(QFrame):
     sendRequested = Signal(str)
     stopRequested = Signal()
+    redactToggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,7 +60,16 @@ class Composer(QFrame):
         self.send_button.setAccessibleName("Send question")
         self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self._send)
+        self.redact = QCheckBox("Redact identifiers")
+        self.redact.setChecked(True)
+        self.redact.setAccessibleName("Redact identifiers in this conversation")
+        self.redact.setToolTip(
+            "Replace emails, phone, card and account numbers with placeholders before "
+            "anything of this conversation leaves the computer; answers show the originals"
+        )
+        self.redact.toggled.connect(self.redactToggled)
         row.addWidget(self.hint, 1)
+        row.addWidget(self.redact)
         row.addWidget(self.stop_button)
         row.addWidget(self.send_button)
         layout.addLayout(row)

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.run_panel = RunStatusPanel(self.vm)
         self.tray = DocumentTray(self.documents)
         self.composer = Composer()
+        self.composer.redact.setChecked(self.services.settings.redact)
         self.composer.edit.setAcceptDrops(False)  # a dropped file is a document, not text
         main = QWidget()
         column = QVBoxLayout(main)
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.composer.sendRequested.connect(self.ask)
         self.composer.stopRequested.connect(self.vm.cancel)
+        self.composer.redactToggled.connect(self.set_redact)
         self.vm.busyChanged.connect(self.composer.set_running)
         self.vm.busyChanged.connect(lambda busy: self.sidebar.set_locked(busy))
         self.vm.answerDelta.connect(lambda _t: self.chat.stream(self.vm.streamed))
@@ -209,7 +211,7 @@ class MainWindow(QMainWindow):
 
     def ensure_conversation(self) -> str:
         if not self.conversation_id:
-            conversation = self.store.create()
+            conversation = self.store.create(redact=self.composer.redact.isChecked())
             self.conversation_id = conversation.id
             self.conversations.upsert_first(conversation)
             self.sidebar.list.blockSignals(True)
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
         self.conversation_id = ""
         self.documents.clear()
         self.chat.clear()
+        self.composer.redact.setChecked(self.services.settings.redact)  # the default for new ones
         self.sidebar.list.clearSelection()
         self.sidebar.list.setCurrentIndex(self.conversations.index(-1))
         self.composer.edit.setFocus()
@@ -233,6 +236,8 @@ class MainWindow(QMainWindow):
             return
         self.new_conversation()
         self.conversation_id = conversation_id
+        if (stored := self.store.get(conversation_id)) is not None:
+            self.composer.redact.setChecked(stored.redact)
         self.sidebar.select(conversation_id)
         self.chat.show_history(self.store.messages(conversation_id))
         for doc in self.store.documents(conversation_id):
@@ -292,6 +297,10 @@ class MainWindow(QMainWindow):
         row = self.documents.remove(at)
         if self.conversation_id and row.doc_id:
             self.store.remove_document(self.conversation_id, row.doc_id)
+
+    def set_redact(self, redact: bool) -> None:
+        if self.conversation_id:
+            self.store.set_redact(self.conversation_id, redact)
 
     def set_never_send(self, at: int, never_send: bool) -> None:
         self.documents.update(at, never_send=never_send)
@@ -409,6 +418,7 @@ class MainWindow(QMainWindow):
             protocol=protocol,
             conversation_id=conversation_id,
             never_send=self.documents.never_send_ids(),
+            redact=self.composer.redact.isChecked(),
         )
         run = self.run_factory(request, self.services)
         final = await self.vm.consume(run.events(), run.cancel)
