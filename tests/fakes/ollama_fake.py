@@ -18,16 +18,18 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes._server import (
-    RECORD_KEY,
-    FakeHTTPError,
-    FakeServer,
+from tests.fakes._content import (
     content_text,
     fake_token_count,
     last_user_text,
     messages_token_count,
     placeholder_for_schema,
     split_chunks,
+)
+from tests.fakes._server import (
+    RECORD_KEY,
+    FakeHTTPError,
+    FakeServer,
 )
 
 DEFAULT_MODELS: dict[str, int] = {"llama3.2:3b": 131072}

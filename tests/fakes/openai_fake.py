@@ -15,15 +15,17 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes._server import (
-    RECORD_KEY,
-    FakeHTTPError,
-    FakeServer,
+from tests.fakes._content import (
     fake_token_count,
     last_user_text,
     messages_token_count,
     placeholder_for_schema,
     split_chunks,
+)
+from tests.fakes._server import (
+    RECORD_KEY,
+    FakeHTTPError,
+    FakeServer,
 )
 
 DEFAULT_API_KEY = "sk-test-fake"
