@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextE
 
 from core.storage.conversations import ConversationStore
 from desktop.ui.answer_card import UserBubble
-from desktop.ui.document_model import READY
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.test_desktop_support import (
     close_window,
+    documents_ready,
     drop_files,
     fact_pdf,
     make_window,
@@ -26,10 +26,6 @@ from tests.test_desktop_support import (
     until,
 )
 from tests.test_protocol_support import FACT_ANSWER, fact_worker, make_services, minions_supervisor
-
-
-def _ready(window) -> bool:
-    return bool(window.documents.rows) and all(r.status == READY for r in window.documents.rows)
 
 
 def test_restart_restores_conversations_answers_and_documents(
@@ -44,7 +40,7 @@ def test_restart_restores_conversations_answers_and_documents(
         qtbot.addWidget(window)
         await window.start()
         drop_files(window, [pdf])
-        await until(lambda: _ready(window))
+        await until(lambda: documents_ready(window))
         window.ask("What is the vault access code?")
         await until(lambda: window.chat.answers(), timeout=30)
         await close_window(window)
@@ -66,7 +62,7 @@ def test_restart_restores_conversations_answers_and_documents(
         assert [w.objectName() for w in card.findChildren(type(card.sources))].count(
             "SavingBadge"
         ) == 1
-        await until(lambda: _ready(window), what="the document to be read again")
+        await until(lambda: documents_ready(window), what="the document to be read again")
         assert window.documents.rows[0].name == "archive.pdf"
         await close_window(window)
 
@@ -180,7 +176,7 @@ def test_rejected_key_is_reported_with_a_way_to_fix_it(
         window = make_window(services)
         qtbot.addWidget(window)
         drop_files(window, [pdf])
-        await until(lambda: _ready(window))
+        await until(lambda: documents_ready(window))
         window.ask("What is the code?")
         await until(lambda: not window.vm.busy and window.banners.banner("cloud"), timeout=20)
         banner = window.banners.banner("cloud")

@@ -10,9 +10,9 @@ from core.privacy.gate import Decision
 from desktop.ui.answer_card import AnswerCard
 from desktop.ui.audit_window import AuditWindow
 from desktop.ui.confirm_dialog import ConfirmSendDialog
-from desktop.ui.document_model import READY
 from tests.test_desktop_support import (
     close_window,
+    documents_ready,
     drop_files,
     fact_pdf,
     make_window,
@@ -22,14 +22,9 @@ from tests.test_desktop_support import (
 from tests.test_protocol_support import FACT_ANSWER, fact_worker, make_services, minions_supervisor
 
 
-def _ready(window) -> bool:
-    rows = window.documents.rows
-    return bool(rows) and all(r.status == READY for r in rows)
-
-
 async def _ask(window, pdf: Path, question: str = "What is the vault access code?") -> None:
     drop_files(window, [pdf])
-    await until(lambda: _ready(window))
+    await until(lambda: documents_ready(window))
     window.top_bar.set_protocol("minions")
     window.composer.edit.setPlainText(question)
     window.composer.send_button.click()

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QLabel
 from core.protocols.events import Answer, Cancelled, Done
 from desktop.ui.answer_card import AnswerCard, NoteCard
 from desktop.ui.citation_dialog import HIGHLIGHT, CitationDialog
-from desktop.ui.document_model import READY
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.test_desktop_support import (
     close_window,
+    documents_ready,
     drop_files,
     fact_pdf,
     make_window,
@@ -28,11 +28,6 @@ from tests.test_protocol_support import (
     make_services,
     minions_supervisor,
 )
-
-
-def _ready(window) -> bool:
-    rows = window.documents.rows
-    return bool(rows) and all(r.status == READY for r in rows)
 
 
 def test_question_gets_an_answer_with_citations_badges_and_progress(
@@ -51,7 +46,7 @@ def test_question_gets_an_answer_with_citations_badges_and_progress(
         rounds: list[int] = []
         window.vm.roundChanged.connect(lambda n, _m: rounds.append(n))
         drop_files(window, [pdf])
-        await until(lambda: _ready(window))
+        await until(lambda: documents_ready(window))
         window.top_bar.set_protocol("minions")
         qtbot.keyClicks(window.composer.edit, "What is the vault access code?")
         qtbot.keyClick(window.composer.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -112,7 +107,7 @@ def test_esc_cancels_a_run_mid_way(
         window.vm.cancelled.connect(lambda: finals.append("cancelled"))
         window.vm.finished.connect(lambda _a: finals.append("done"))
         drop_files(window, [pdf])
-        await until(lambda: _ready(window))
+        await until(lambda: documents_ready(window))
         window.composer.edit.setPlainText("What is the code?")
         qtbot.mouseClick(window.composer.send_button, Qt.MouseButton.LeftButton)
         await until(lambda: window.vm.jobs_done >= 1 or finals, timeout=20, what="the first job")
@@ -150,7 +145,7 @@ def test_stop_button_cancels_and_the_view_model_ends_with_cancelled(
         window = make_window(services)
         qtbot.addWidget(window)
         drop_files(window, [pdf])
-        await until(lambda: _ready(window))
+        await until(lambda: documents_ready(window))
         ends = []
         original = window.vm.consume
 
@@ -205,7 +200,7 @@ def test_answer_streams_into_the_chat_before_it_is_done(
         )
         qtbot.addWidget(window)
         drop_files(window, [note])
-        await until(lambda: _ready(window))
+        await until(lambda: documents_ready(window))
         window.ask("What is the code?")
         live = None
         await until(lambda: window.chat.live is not None and window.chat.live.isVisible())

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 from core.services import Services
 from core.storage.conversations import ConversationStore
+from desktop.ui.document_model import READY
 from desktop.ui.main_window import MainWindow
 from tests.docfixtures import filler_lines, make_pdf
 from tests.test_protocol_support import FACT
@@ -123,3 +124,9 @@ async def close_window(window: MainWindow) -> None:
     await window.loader.wait_idle()
     await window.services.aclose()
     window.store.close()
+
+
+def documents_ready(window: MainWindow) -> bool:
+    """Every dropped document has been read."""
+    rows = window.documents.rows
+    return bool(rows) and all(r.status == READY for r in rows)

@@ -116,10 +116,6 @@ class ChatClient(Protocol):
     async def aclose(self) -> None: ...
 
 
-def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
-    return schema.model_json_schema()
-
-
 def parse_structured(text: str, schema: type[BaseModel]) -> BaseModel:
     """Validate a model's JSON reply; tolerate a Markdown fence around it."""
     body = text.strip()

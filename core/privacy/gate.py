@@ -111,7 +111,6 @@ class EgressGate:
         # proxy the user wants audited, and for tests whose fake cloud runs on 127.0.0.1.
         self.remote_hosts = remote_hosts
         self._allowed_runs: set[str] = set()
-        self.remote_hosts_seen: set[str] = set()
 
     def is_egress(self, host: str, port: int | None) -> bool:
         if self.remote_hosts and (
@@ -155,7 +154,6 @@ class EgressGate:
                 raise EgressBlocked("You declined to send this request")
             if decision is Decision.ALLOW_RUN and ctx.run_id:
                 self._allowed_runs.add(ctx.run_id)
-        self.remote_hosts_seen.add(request.url.host)
         sent = await asyncio.to_thread(
             self.audit.append,
             kind="request",
