@@ -77,7 +77,7 @@ async def test_missing_key_fails_before_anything_is_sent(fake_openai):
     client = cloud_client(fake_openai, gate, api_key=None)
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
-    assert caught.value.kind is ErrorKind.AUTH
+    assert caught.value.kind is ErrorKind.NO_KEY
     assert fake_openai.requests == [] and gate.audit.records() == []
     await client.aclose()
 

@@ -53,7 +53,8 @@ class ModelInfo:
 class ErrorKind(StrEnum):
     UNREACHABLE = "unreachable"  # server not running / connection refused
     MODEL_MISSING = "model_missing"
-    AUTH = "auth"  # key missing or rejected
+    NO_KEY = "no_key"  # no cloud key is set (nothing was sent)
+    AUTH = "auth"  # the server rejected the key
     RATE_LIMITED = "rate_limited"
     TIMEOUT = "timeout"
     SERVER = "server"  # 5xx after retries

@@ -78,7 +78,7 @@ class OpenAIClient:
     ) -> ChatResult:
         if not self.local and not self._key:
             raise ClientError(
-                ErrorKind.AUTH,
+                ErrorKind.NO_KEY,
                 "No cloud API key is set",
                 hint="add one in Settings or set OPENAI_API_KEY; local-only still works",
             )

@@ -34,7 +34,13 @@ JOB_TOKENS = 400  # room for the longest reply the schema allows
 JOB_ATTEMPTS = 2  # an output that is not valid JSON is retried once, then the job fails
 # Failures that end the whole run: every other job would fail the same way.
 FATAL_KINDS = frozenset(
-    {ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING, ErrorKind.AUTH, ErrorKind.BLOCKED}
+    {
+        ErrorKind.UNREACHABLE,
+        ErrorKind.MODEL_MISSING,
+        ErrorKind.AUTH,
+        ErrorKind.NO_KEY,
+        ErrorKind.BLOCKED,
+    }
 )
 
 
