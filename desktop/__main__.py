@@ -33,7 +33,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="start, wait until the window is drawn, save it as a PNG and exit",
     )
     # For the packaging checks: can the installed app find what it ships with?
-    parser.add_argument("--selftest", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--selftest", nargs="?", const="quick", choices=["quick", "model"], help=argparse.SUPPRESS
+    )
     return parser.parse_args(argv)
 
 
@@ -73,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.selftest:
         from desktop.selftest import selftest
 
-        return selftest()
+        return selftest(with_model=args.selftest == "model")
     setup_logging()
     app = QApplication(sys.argv[:1])
     instance = SingleInstance(minions_home())

@@ -1,22 +1,27 @@
-"""``minions-desktop --selftest``: what an installed (frozen) app finds, as one JSON object.
+"""``minions-desktop --selftest [model]``: what an installed (frozen) app finds, as JSON.
 
 The packaging checks run it on the installed package: the app must find its icons, the
 built-in model and its runtime, the OS keyring and the platform's data folder exactly as
-the development app does. Exit 0 when everything the app ships with was found.
+the development app does. ``model`` also loads the built-in model and lets it answer one
+short question (seconds, where a full Local only run makes it write a long JSON answer).
+Exit 0 when everything the app ships with was found (and, with ``model``, it answered).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import sys
+from pathlib import Path
 
-from core.clients.embedded import bundled_model_path, embedded_available
+from core.clients.embedded import EmbeddedClient, bundled_model_path, embedded_available
 from core.storage.paths import minions_home
 from core.storage.secrets import KeyringStore, SecretStoreUnavailable
 from desktop.resources import resources_dir
 
 SELFTEST_SERVICE = "minions-desktop-selftest"  # never the app's own service
+MODEL_QUESTION = "The invoice total is 420 euros. What is the invoice total?"
 
 
 def keyring_round_trip() -> tuple[str, bool]:
@@ -48,8 +53,19 @@ def findings() -> dict[str, object]:
     }
 
 
-def selftest() -> int:
+def model_reply(path: Path) -> str:
+    """The built-in model's answer to one short question, greedy, through the app's client."""
+    client = EmbeddedClient(path, n_ctx=512)
+    message = {"role": "user", "content": MODEL_QUESTION}
+    result = asyncio.run(client.chat([message], max_tokens=24, temperature=0.0))
+    return result.text
+
+
+def selftest(with_model: bool = False) -> int:
     found = findings()
+    shipped = bool(found["icon"] and found["model"] and found["embedded_runtime"])
+    if with_model and shipped:
+        found["model_reply"] = model_reply(Path(str(found["model"])))
+        shipped = bool(str(found["model_reply"]).strip())
     print(json.dumps(found, indent=2))
-    shipped = found["icon"] and found["model"] and found["embedded_runtime"]
     return 0 if shipped else 1

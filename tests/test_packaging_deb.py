@@ -172,3 +172,18 @@ def test_selftest_round_trips_a_secret_through_the_real_keyring(minions_home: Pa
     found = selftest({**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert "SecretService" in str(found["keyring"])
     assert found["keyring_round_trip"] is True
+
+
+@pytest.mark.realmodel
+def test_selftest_model_lets_the_built_in_model_answer(minions_home: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop", "--selftest", "model"],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "420" in json.loads(done.stdout)["model_reply"]
