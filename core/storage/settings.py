@@ -28,6 +28,9 @@ class Settings(BaseModel):
     # The supervisor seat.
     remote_base_url: str = "https://api.openai.com/v1"
     remote_model: str = "gpt-4o-mini"
+    # Every supervisor request is egress, even to 127.0.0.1 (often a proxy to a cloud),
+    # unless the user says the endpoint is a model running on this computer.
+    supervisor_on_this_computer: bool = False
     # Protocol defaults.
     protocol: ProtocolName = "minions"
     minion_rounds: int = Field(3, ge=1, le=10)
