@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--doc",
         action="append",
-        required=True,
+        default=[],
         metavar="PATH",
         help="a file to ask about (repeatable)",
     )
@@ -66,12 +66,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--confirm", action="store_true", help="show each cloud request and ask before sending it"
     )
+    parser.add_argument(
+        "--supervisor-on-this-computer",
+        action="store_true",
+        help="the supervisor endpoint is a model running on this computer (not a proxy to a "
+        "cloud): its requests are then not audited as leaving it",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     if args.rounds is not None and args.rounds < 1:
         raise CliError("--rounds must be at least 1")
+    if not args.doc and not args.never_send:
+        raise CliError("No documents to ask about", hint="add --doc PATH or --never-send PATH")
     documents = [load_document_sync(path) for path in args.doc]
     private = [load_document_sync(path) for path in args.never_send]
     documents += [d for d in private if d.id not in {doc.id for doc in documents}]
@@ -89,6 +97,8 @@ def handle(args: argparse.Namespace) -> int:
         updates["redact"] = args.redact
     if args.confirm:
         updates["confirm_before_send"] = True
+    if args.supervisor_on_this_computer:
+        updates["supervisor_on_this_computer"] = True
     settings = settings.model_copy(update=updates)
     protocol = args.protocol or ("local" if args.local_only else settings.protocol)
     request = RunRequest(

@@ -94,11 +94,16 @@ RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TIMEOUT, ErrorKind.SERV
 
 @runtime_checkable
 class ChatClient(Protocol):
-    """A model behind some runtime. ``local`` is True when no request leaves the machine."""
+    """A model behind some runtime.
+
+    ``egress`` is decided once, when the client is built (see core.privacy.endpoints):
+    True when its requests leave this machine. That one flag drives the gate,
+    redaction, never-send, the cloud budget and every "sent off this computer" figure.
+    """
 
     model: str
     endpoint: str
-    local: bool
+    egress: bool
 
     async def chat(
         self,

@@ -23,8 +23,8 @@ from core.clients.base import (
     parse_structured,
     with_retries,
 )
+from core.privacy.endpoints import Destination, Seat, destination
 from core.privacy.gate import EgressBlocked, EgressGate
-from core.privacy.outbound import prepare_outbound, restore_inbound
 from core.tokens import estimate_message_tokens, estimate_tokens
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -59,26 +59,34 @@ class OllamaClient:
         gate: EgressGate,
         *,
         host: str = DEFAULT_HOST,
+        seat: Seat = Seat.WORKER,
         timeout: float = 600.0,
         attempts: int = 2,
         share: ollama.AsyncClient | None = None,  # another model's connection pool
+        where: Destination | None = None,  # the sharing client's decision
     ) -> None:
         self.model = model
         self.endpoint = host
-        self.local = not gate.is_egress_url(host)
+        self.destination = where or destination(seat, host)
+        self.egress = self.destination.egress
         self._attempts = attempts
         self._gate = gate
         self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
         self._honoured: set[tuple[str, int]] = set()  # (model, num_ctx) the server ran as asked
         self._client = share or ollama.AsyncClient(
-            host=host, timeout=timeout, transport=gate.transport(httpx)
+            host=host, timeout=timeout, transport=gate.transport(httpx, self.destination)
         )
 
     def with_model(self, model: str) -> OllamaClient:
-        """Another model on the same server, through the same gate."""
+        """Another model on the same server, through the same gate and the same decision."""
         return OllamaClient(
-            model, self._gate, host=self.endpoint, attempts=self._attempts, share=self._client
+            model,
+            self._gate,
+            host=self.endpoint,
+            attempts=self._attempts,
+            share=self._client,
+            where=self.destination,
         )
 
     async def aclose(self) -> None:
@@ -125,8 +133,6 @@ class OllamaClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
-        if not self.local:  # an Ollama server on another machine is egress too
-            messages = prepare_outbound(messages)
         fmt, fmt_tokens = _format_of(schema) if schema else (None, 0)
         prompt = estimate_message_tokens(messages) + fmt_tokens
         output = max_tokens or DEFAULT_OUTPUT_TOKENS
@@ -157,8 +163,6 @@ class OllamaClient:
         if prompt > SERVER_DEFAULT_CTX:
             await self._check_context_honoured(options["num_ctx"], prompt)
         usage = Usage(evaluated, final.get("eval_count") or 0)
-        if not self.local:
-            text = restore_inbound(text)
         result = ChatResult(text, usage, final.get("done_reason") or "stop", self.model)
         if schema is not None:
             result.parsed = parse_structured(text, schema)

@@ -6,11 +6,16 @@ cloud model; it is the cost and quality baseline the other protocols are measure
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 from core.clients.base import ClientError, ErrorKind
+from core.documents.model import Chunk
 from core.protocols import prompts
 from core.protocols.citations import cite_quotes, quotes_in
 from core.protocols.context import RunContext, documents_text
-from core.protocols.events import Answer, RoundStarted, WorkerMessage
+from core.protocols.events import Answer, RoundStarted, RunUsage, WorkerMessage
+from core.protocols.minions import run_minions
 from core.protocols.schemas import QuotedAnswer
 
 ANSWER_TOKENS = 1000
@@ -35,6 +40,50 @@ async def run_local_reader(ctx: RunContext) -> Answer:
     assert isinstance(result.parsed, QuotedAnswer)
     ctx.emit(WorkerMessage(ctx.run_id, 1, result.parsed.answer))
     return _finish(ctx, result.parsed, "local")
+
+
+async def run_local(
+    ctx: RunContext, chunks: list[Chunk], rounds: int, on_notice: Callable[[str], None]
+) -> Answer:
+    """Local only: the worker reads everything at once if it fits, else in chunks, in both seats."""
+    fits, _, _ = await ctx.fits_worker(local_messages(ctx), ANSWER_TOKENS)
+    if fits:
+        return await run_local_reader(ctx)
+    on_notice(
+        "The documents do not fit the local model at once; it reads them in chunks, in both seats"
+    )
+    answer = await run_minions(ctx, chunks, rounds)
+    return dataclasses.replace(answer, protocol="local")
+
+
+def with_private_part(answer: Answer, private: Answer, names: list[str]) -> Answer:
+    """The run's answer with what the worker alone read in the never-send documents.
+
+    The private part is kept out of ``shared_text``, so a later question never carries it
+    to the supervisor.
+    """
+    listed = ", ".join(names)
+    text = (
+        f"{answer.text.rstrip()}\n\n**From your never-send documents** ({listed}; read on "
+        f"this computer only): {private.text.strip()}"
+    )
+    return dataclasses.replace(
+        answer,
+        text=text,
+        citations=[*answer.citations, *private.citations],
+        usage=add_usage(answer.usage, private.usage),
+        notes=[
+            *answer.notes,
+            f"{len(names)} never-send document(s) were read by the local model only; the cloud "
+            "model was told no more than that a private document was used",
+        ],
+    )
+
+
+def add_usage(a: RunUsage, b: RunUsage) -> RunUsage:
+    return RunUsage(
+        **{f.name: getattr(a, f.name) + getattr(b, f.name) for f in dataclasses.fields(RunUsage)}
+    )
 
 
 async def run_cloud_only(ctx: RunContext) -> Answer:

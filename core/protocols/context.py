@@ -45,9 +45,9 @@ class RunContext:
         settings: Settings,
         worker: ChatClient,
         supervisor: ChatClient,
-        supervisor_remote: bool,
         emit: Callable[[RunEvent], None],
         doc_metadata: str = "",
+        private_count: int = 0,
     ) -> None:
         self.run_id = run_id
         self.task = task
@@ -55,9 +55,12 @@ class RunContext:
         self.settings = settings
         self.worker = worker
         self.supervisor = supervisor
-        self.supervisor_remote = supervisor_remote
+        # The supervisor seat's one egress flag, decided when its client was built: it
+        # drives the budget, the cloud token count and the cost.
+        self.supervisor_remote = supervisor.egress
         self.emit = emit
         self.doc_metadata = doc_metadata
+        self.private_count = private_count  # never-send documents the supervisor is told of
         self.local_usage = Usage()
         self.remote_usage = Usage()
         self.budget = settings.cloud_token_budget
@@ -167,6 +170,7 @@ class RunContext:
             usage=self.usage(),
             rounds=rounds,  # the egress fields are filled in by the Run, which sees the gate
             notes=notes,
+            supervisor_text=text if self.supervisor_remote else "",
         )
 
 
@@ -183,9 +187,16 @@ def _estimate(messages: Sequence[Message]) -> Usage:
 
 
 def describe_documents(
-    documents: list[Document], share_names: bool, chunk_counts: dict[str, int] | None = None
+    documents: list[Document],
+    share_names: bool,
+    chunk_counts: dict[str, int] | None = None,
+    private_count: int = 0,
 ) -> str:
-    """What the supervisor may know about the documents: labels, type and size, never text."""
+    """What the supervisor may know about the documents: labels, type and size, never text.
+
+    Never-send documents are not among ``documents``; the supervisor learns only how many
+    there are, so it does not take their silence for the answer.
+    """
     parts = []
     for i, doc in enumerate(documents, 1):
         pages = len(doc.pages) or 1
@@ -195,6 +206,11 @@ def describe_documents(
         if share_names:
             line += f', named "{doc.name}"'
         parts.append(line)
+    if private_count:
+        parts.append(
+            f"and {private_count} private document(s) that only the local model reads; "
+            "nothing from them reaches you"
+        )
     return "; ".join(parts)
 
 

@@ -38,6 +38,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. a never-send excerpt was held back
     egress_requests: int = 0  # requests that left the machine during the run
     route: str = ""  # why this protocol and worker were used (part of the run's record)
+    # The supervisor's own answer, as it left the supervisor (empty when nothing left):
+    # the only part of this turn a follow-up question may carry back to it.
+    supervisor_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,9 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
     counts: dict[str, int] = {}
     for chunk in chunks:
         counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
-    description = describe_documents(ctx.documents, ctx.settings.share_file_names, counts)
+    description = describe_documents(
+        ctx.documents, ctx.settings.share_file_names, counts, ctx.private_count
+    )
     labels = {doc.id: f"D{i}" for i, doc in enumerate(ctx.documents, 1)}
     chunk_tokens = max((estimate_tokens(c.text) for c in chunks), default=0)
     notes = ""

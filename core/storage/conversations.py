@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     title TEXT NOT NULL,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    redact INTEGER NOT NULL DEFAULT 1
+    redact INTEGER NOT NULL DEFAULT 1,
+    redaction TEXT                  -- the placeholder mapping (it holds the originals): local only
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -111,6 +112,8 @@ class ConversationStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(conversations)")}
         if "redact" not in columns:  # a history file from before per-conversation redaction
             self._write("ALTER TABLE conversations ADD COLUMN redact INTEGER NOT NULL DEFAULT 1")
+        if "redaction" not in columns:  # from before placeholders were kept per conversation
+            self._write("ALTER TABLE conversations ADD COLUMN redaction TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -135,6 +138,17 @@ class ConversationStore:
 
     def set_redact(self, conversation_id: str, redact: bool) -> None:
         self._write("UPDATE conversations SET redact=? WHERE id=?", (int(redact), conversation_id))
+
+    def redaction_mapping(self, conversation_id: str) -> str | None:
+        """The conversation's placeholder mapping as JSON (see ``Redactor.to_json``), if any."""
+        row = self._db.execute(
+            "SELECT redaction FROM conversations WHERE id=?", (conversation_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_redaction_mapping(self, conversation_id: str, mapping: str) -> None:
+        """Keep the placeholders so ``[EMAIL_1]`` means the same address in every turn."""
+        self._write("UPDATE conversations SET redaction=? WHERE id=?", (mapping, conversation_id))
 
     def conversations(self) -> list[Conversation]:
         """All conversations, most recently updated first."""
