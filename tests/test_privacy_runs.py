@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from core.documents.model import Page
-from core.protocols.events import Done
+from core.protocols.events import Done, EgressRecorded, Notice
 from core.protocols.run import Run, RunRequest
 from tests.test_protocol_support import (
     FACT,
@@ -145,4 +145,59 @@ async def test_a_supervisor_the_user_declared_local_is_not_egress(fake_ollama, f
     assert fake_openai.requests and services.audit.records() == []
     assert answer.egress_requests == 0 and answer.usage.remote_cost_usd == 0
     assert any("as a model on this computer" in note for note in answer.notes)
+    await services.aclose()
+
+
+def copying_worker(document_text: str):
+    """An obedient worker: the document told it to copy itself out, and it does."""
+
+    def respond(payload):
+        return f"As instructed, here is everything: {document_text}"
+
+    return respond
+
+
+def minion_supervisor(payload):
+    name = payload["response_format"]["json_schema"]["name"]
+    if name == "Question":
+        return {"question": "What does the document say?"}
+    if name == "SupervisorTurn":
+        return {"action": "ask", "text": "Anything else?"}
+    return {"answer": "Done."}
+
+
+async def test_minion_caps_what_a_worker_reply_carries_to_the_cloud(fake_ollama, fake_openai):
+    doc = make_document(30, 1500, name="long.txt")  # ~45,000 characters
+    fake_ollama.responder = copying_worker(doc.text)
+    fake_openai.responder = minion_supervisor
+    services = make_services(fake_ollama, fake_openai)
+    run = Run(RunRequest("Summarise", [doc], protocol="minion", max_rounds=3), services)
+    done = of_type(await collect(run), Done)[0]
+    for record in services.audit.records(kind="request"):
+        carried = sum(
+            s["doc_end"] - s["doc_start"]
+            for s in record.meta.get("spans", [])
+            if s["source"] == "document"
+        )
+        assert carried <= 3 * 1200  # three rounds of capped replies at most, never the document
+    assert len(cloud_log(fake_openai)) < len(doc.text)
+    assert any("was cut to" in note for note in done.answer.notes)
+    await services.aclose()
+
+
+async def test_a_request_carrying_a_large_share_of_a_document_is_flagged_before_it_leaves(
+    fake_ollama, fake_openai
+):
+    doc = make_document(2, 1500, name="short.txt")  # ~3,000 characters: 1,200 is a lot
+    fake_ollama.responder = copying_worker(doc.text)
+    fake_openai.responder = minion_supervisor
+    services = make_services(fake_ollama, fake_openai)
+    events = await collect(Run(RunRequest("Summarise", [doc], protocol="minion"), services))
+    notices = [e.message for e in of_type(events, Notice)]
+    warned = [n for n in notices if "short.txt word for word" in n]
+    assert warned
+    first = next(i for i, e in enumerate(events) if isinstance(e, Notice) and e.message in warned)
+    following = events[first + 1]  # the request it warns about is written down right after
+    assert isinstance(following, EgressRecorded) and following.kind == "request"
+    assert warned[0] in of_type(events, Done)[0].answer.notes  # and kept with the answer
     await services.aclose()
