@@ -26,11 +26,19 @@ async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice
     runtime = settings.local_runtime
     if runtime == "openai":
         model = settings.local_model or "local"
-        server = OpenAIClient(model, gate, base_url=settings.local_base_url, seat=Seat.WORKER)
+        server = OpenAIClient(
+            model,
+            gate,
+            base_url=settings.local_base_url,
+            seat=Seat.WORKER,
+            wait=settings.local_wait_s,
+        )
         return LocalChoice(server)
     if runtime == "embedded":
         return LocalChoice(_embedded(settings))
-    client = OllamaClient(settings.local_model, gate, host=settings.ollama_host)
+    client = OllamaClient(
+        settings.local_model, gate, host=settings.ollama_host, wait=settings.local_wait_s
+    )
     try:
         installed = [m.name for m in await client.list_models()]
         if not installed:
@@ -67,6 +75,7 @@ def make_remote_client(settings: Settings, gate: EgressGate, api_key: str | None
         api_key=api_key,
         seat=Seat.SUPERVISOR,
         on_this_computer=settings.supervisor_on_this_computer,
+        wait=settings.cloud_wait_s,
     )
 
 

@@ -47,7 +47,7 @@ class GuardedClient:
             schema=schema,
             max_tokens=max_tokens,
             temperature=temperature,
-            on_token=restorer.feed if restorer is not None else None,
+            on_token=restorer,
         )
         if restorer is not None:
             restorer.flush()

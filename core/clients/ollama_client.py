@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import math
@@ -18,9 +19,12 @@ from core.clients.base import (
     ErrorKind,
     Message,
     ModelInfo,
+    Pace,
     TokenCallback,
     Usage,
+    paced,
     parse_structured,
+    restart_stream,
     with_retries,
 )
 from core.privacy.endpoints import Destination, Seat, destination
@@ -33,6 +37,7 @@ SERVER_DEFAULT_CTX = 2048  # the smallest default an Ollama server has shipped w
 CTX_STEP = 2048  # num_ctx is rounded up to this so the server can reuse a loaded model
 PROMPT_SAFETY = 1.3  # our estimate can undercount dense text; never let the server cut
 START_HINT = "start it with `ollama serve`, or pick another local runtime in Settings"
+PROMPT_TOKENS_PER_SECOND = 50  # a slow CPU's prompt reading: the first piece may wait for it
 
 
 @functools.cache
@@ -61,6 +66,7 @@ class OllamaClient:
         host: str = DEFAULT_HOST,
         seat: Seat = Seat.WORKER,
         timeout: float = 600.0,
+        wait: float = 120.0,
         attempts: int = 2,
         share: ollama.AsyncClient | None = None,  # another model's connection pool
         where: Destination | None = None,  # the sharing client's decision
@@ -70,6 +76,7 @@ class OllamaClient:
         self.destination = where or destination(seat, host)
         self.egress = self.destination.egress
         self._attempts = attempts
+        self._wait = wait  # for the first piece of a reply (or a whole unstreamed one)
         self._gate = gate
         self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
@@ -87,6 +94,7 @@ class OllamaClient:
             attempts=self._attempts,
             share=self._client,
             where=self.destination,
+            wait=self._wait,
         )
 
     async def aclose(self) -> None:
@@ -145,7 +153,8 @@ class OllamaClient:
             options["temperature"] = temperature
         while True:
             final, text = await with_retries(
-                lambda: self._send(list(messages), fmt, options, on_token), attempts=self._attempts
+                lambda: self._send(list(messages), fmt, options, on_token, prompt),
+                attempts=self._attempts,
             )
             evaluated = final.get("prompt_eval_count") or 0
             # A prompt that fills the window up to our output reserve was almost surely cut
@@ -191,17 +200,31 @@ class OllamaClient:
         fmt: dict[str, Any] | None,
         options: dict[str, Any],
         on_token: TokenCallback | None,
+        prompt_tokens: int,
     ) -> tuple[dict[str, Any], str]:
+        # Ollama says nothing until it has read the whole prompt: allow for a slow CPU.
+        first = self._wait + prompt_tokens / PROMPT_TOKENS_PER_SECOND
+        where = f"Ollama ({self.model} at {self.endpoint})"
+
         async def run() -> tuple[dict[str, Any], str]:
             kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "options": options}
             if fmt is not None:
                 kwargs["format"] = fmt
             if on_token is None:
-                reply = await self._client.chat(**kwargs)
+                try:
+                    reply = await asyncio.wait_for(self._client.chat(**kwargs), first)
+                except TimeoutError:
+                    raise ClientError(
+                        ErrorKind.TIMEOUT,
+                        f"{where} sent nothing for {first:.0f} s",
+                        hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+                    ) from None
                 return _final_counts(reply), reply.message.content or ""
+            restart_stream(on_token)
             parts: list[str] = []
             last: dict[str, Any] = {}
-            async for part in await self._client.chat(**kwargs, stream=True):
+            pace = Pace(first, max(10.0, self._wait / 2))
+            async for part in paced(await self._client.chat(**kwargs, stream=True), pace, where):
                 piece = part.message.content or ""
                 if piece:
                     parts.append(piece)

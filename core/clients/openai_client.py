@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,9 +16,12 @@ from core.clients.base import (
     ErrorKind,
     Message,
     ModelInfo,
+    Pace,
     TokenCallback,
     Usage,
+    paced,
     parse_structured,
+    restart_stream,
     with_retries,
 )
 from core.privacy.endpoints import Seat, destination
@@ -45,6 +49,7 @@ class OpenAIClient:
         seat: Seat = Seat.SUPERVISOR,
         on_this_computer: bool = False,
         timeout: float = 120.0,
+        wait: float = 60.0,
         attempts: int = 4,
         base_delay: float = 0.5,
     ) -> None:
@@ -53,6 +58,8 @@ class OpenAIClient:
         self.destination = destination(seat, base_url, on_this_computer=on_this_computer)
         self.egress = self.destination.egress
         self._key = api_key
+        # A streamed reply's first piece may take ``wait`` seconds, each next one half that.
+        self.pace = Pace(first=wait, idle=max(5.0, wait / 2))
         self._attempts = attempts
         self._base_delay = base_delay
         self._schema_style = "json_schema"  # how this server wants structured output asked for
@@ -131,21 +138,37 @@ class OpenAIClient:
         return result
 
     async def _stream(self, kwargs: dict[str, Any], on_token: TokenCallback) -> ChatResult:
-        stream = await self._client.chat.completions.create(
-            **kwargs, stream=True, stream_options={"include_usage": True}
-        )
+        restart_stream(on_token)
+        started = asyncio.get_running_loop().time()
+        try:
+            stream = await asyncio.wait_for(
+                self._client.chat.completions.create(
+                    **kwargs, stream=True, stream_options={"include_usage": True}
+                ),
+                self.pace.first,
+            )
+        except TimeoutError:
+            raise ClientError(
+                ErrorKind.TIMEOUT,
+                f"{self._where} sent nothing for {self.pace.first:.0f} s",
+                hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+            ) from None
+        left = max(1.0, self.pace.first - (asyncio.get_running_loop().time() - started))
         parts: list[str] = []
         usage, finish, model = Usage(), "stop", self.model
-        async for chunk in stream:
-            model = chunk.model or model
-            if chunk.usage:
-                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-            for choice in chunk.choices:
-                piece = choice.delta.content or ""
-                if piece:
-                    parts.append(piece)
-                    on_token(piece)
-                finish = choice.finish_reason or finish
+        try:
+            async for chunk in paced(stream, Pace(left, self.pace.idle), self._where):
+                model = chunk.model or model
+                if chunk.usage:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices:
+                    piece = choice.delta.content or ""
+                    if piece:
+                        parts.append(piece)
+                        on_token(piece)
+                    finish = choice.finish_reason or finish
+        finally:
+            await stream.close()  # a reply we gave up on must not hold its connection
         return ChatResult("".join(parts), usage, finish, model)
 
     async def _call(self, fn):  # type: ignore[no-untyped-def]

@@ -29,11 +29,23 @@ def restore_inbound(text: str) -> str:
 
 
 class StreamRestorer:
-    """Restores placeholders in a streamed reply, holding back a tail that may be one."""
+    """Restores placeholders in a streamed reply, holding back a tail that may be one.
+
+    A token callback itself: ``restart`` (a retried attempt) is passed on to ``emit``.
+    """
 
     def __init__(self, emit: Callable[[str], None]) -> None:
         self._emit = emit
         self._tail = ""
+
+    def __call__(self, piece: str) -> None:
+        self.feed(piece)
+
+    def restart(self) -> None:
+        self._tail = ""
+        restart = getattr(self._emit, "restart", None)
+        if callable(restart):
+            restart()
 
     def feed(self, piece: str) -> None:
         text = self._tail + piece

@@ -17,8 +17,10 @@ from core.protocols.context import RunContext, documents_text
 from core.protocols.events import Answer, RoundStarted, RunUsage, WorkerMessage
 from core.protocols.minions import run_minions
 from core.protocols.schemas import QuotedAnswer
+from core.protocols.streaming import StreamField
 
 ANSWER_TOKENS = 1000
+ANSWER = StreamField("answer")
 LOCAL_ATTEMPTS = 2
 
 
@@ -32,7 +34,9 @@ async def run_local_reader(ctx: RunContext) -> Answer:
     messages = local_messages(ctx)
     for attempt in range(1, LOCAL_ATTEMPTS + 1):
         try:
-            result = await ctx.work(messages, schema=QuotedAnswer, max_tokens=ANSWER_TOKENS)
+            result = await ctx.work(
+                messages, schema=QuotedAnswer, max_tokens=ANSWER_TOKENS, stream=ANSWER
+            )
             break
         except ClientError as exc:
             if exc.kind is not ErrorKind.INVALID_OUTPUT or attempt == LOCAL_ATTEMPTS:
@@ -62,11 +66,7 @@ def with_private_part(answer: Answer, private: Answer, names: list[str]) -> Answ
     The private part is kept out of ``shared_text``, so a later question never carries it
     to the supervisor.
     """
-    listed = ", ".join(names)
-    text = (
-        f"{answer.text.rstrip()}\n\n**From your never-send documents** ({listed}; read on "
-        f"this computer only): {private.text.strip()}"
-    )
+    text = f"{answer.text.rstrip()}{private_heading(', '.join(names))}{private.text.strip()}"
     return dataclasses.replace(
         answer,
         text=text,
@@ -80,6 +80,10 @@ def with_private_part(answer: Answer, private: Answer, names: list[str]) -> Answ
     )
 
 
+def private_heading(names: str) -> str:
+    return f"\n\n**From your never-send documents** ({names}; read on this computer only): "
+
+
 def add_usage(a: RunUsage, b: RunUsage) -> RunUsage:
     return RunUsage(
         **{f.name: getattr(a, f.name) + getattr(b, f.name) for f in dataclasses.fields(RunUsage)}
@@ -91,7 +95,7 @@ async def run_cloud_only(ctx: RunContext) -> Answer:
     ctx.emit(RoundStarted(ctx.run_id, 1, 1))
     text = documents_text(ctx.documents, names=ctx.settings.share_file_names)
     reply = await ctx.supervise(
-        prompts.single_reader(ctx.task, text), QuotedAnswer, max_tokens=ANSWER_TOKENS
+        prompts.single_reader(ctx.task, text), QuotedAnswer, max_tokens=ANSWER_TOKENS, stream=ANSWER
     )
     return _finish(ctx, reply, "cloud")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -13,7 +14,15 @@ from core.clients.base import ChatClient, ChatResult, ClientError, ErrorKind, Me
 from core.clients.ollama_client import PROMPT_SAFETY
 from core.documents.model import Document
 from core.protocols import pricing
-from core.protocols.events import Answer, Citation, RunEvent, RunUsage, TokensUsed
+from core.protocols.events import (
+    Answer,
+    AnswerDelta,
+    Citation,
+    RunEvent,
+    RunUsage,
+    TokensUsed,
+)
+from core.protocols.streaming import FieldStream, StreamField, TokenSink
 from core.storage.settings import Settings
 from core.tokens import estimate_message_tokens, estimate_tokens
 
@@ -65,17 +74,30 @@ class RunContext:
         self.remote_usage = Usage()
         self.budget = settings.cloud_token_budget
         self.notes: list[str] = []
+        self.worker_seconds: list[float] = []  # each worker call's time, for the speed estimate
 
     # --- the two seats ---
 
     async def supervise(
-        self, messages: Sequence[Message], schema: type[M], *, max_tokens: int
+        self,
+        messages: Sequence[Message],
+        schema: type[M],
+        *,
+        max_tokens: int,
+        stream: StreamField | None = None,
     ) -> M:
-        """One structured supervisor turn, checked against the budget before it is sent."""
+        """One structured supervisor turn, checked against the budget before it is sent.
+
+        With ``stream``, that field of the reply is handed on as ``AnswerDelta`` events
+        while it is written. Every supervisor call streams, so a server that goes quiet
+        is noticed within the client's idle timeout instead of a whole reply's time.
+        """
         for attempt in range(1, SUPERVISOR_ATTEMPTS + 1):
             self.check_budget(messages, schema, max_tokens)
             try:
-                result = await self.supervisor.chat(messages, schema=schema, max_tokens=max_tokens)
+                result = await self.supervisor.chat(
+                    messages, schema=schema, max_tokens=max_tokens, on_token=self._sink(stream)
+                )
             except ClientError as exc:
                 if exc.kind is ErrorKind.INVALID_OUTPUT and attempt < SUPERVISOR_ATTEMPTS:
                     # The reply was paid for even though it did not parse.
@@ -95,10 +117,32 @@ class RunContext:
         *,
         schema: type[BaseModel] | None = None,
         max_tokens: int | None = None,
+        stream: StreamField | None = None,
     ) -> ChatResult:
-        result = await self.worker.chat(messages, schema=schema, max_tokens=max_tokens)
+        """One worker call; with ``stream``, that field of its reply is the answer, streamed."""
+        started = time.monotonic()
+        result = await self.worker.chat(
+            messages,
+            schema=schema,
+            max_tokens=max_tokens,
+            on_token=self._sink(stream) if stream is not None else None,
+        )
+        self.worker_seconds.append(time.monotonic() - started)
         self._count("local", result.usage)
         return result
+
+    def answer_delta(self, text: str) -> None:
+        """Part of the final answer, as it is written."""
+        if text:
+            self.emit(AnswerDelta(self.run_id, text))
+
+    def _sink(self, stream: StreamField | None) -> TokenSink:
+        if stream is None:
+            return TokenSink(None)
+        return TokenSink(FieldStream(stream, self.answer_delta), self._restart)
+
+    def _restart(self) -> None:
+        self.emit(AnswerDelta(self.run_id, "", restart=True))
 
     def check_budget(
         self, messages: Sequence[Message], schema: type[BaseModel] | None, max_tokens: int

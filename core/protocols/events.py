@@ -134,7 +134,11 @@ class Notice(RunEvent):
 
 @dataclass(frozen=True, slots=True)
 class AnswerDelta(RunEvent):
+    """More of the final answer as it is written; ``restart``: drop what came so far
+    (a reply that failed half-way is asked for again)."""
+
     text: str
+    restart: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,4 +155,4 @@ class Failed(RunEvent):
 
 @dataclass(frozen=True, slots=True)
 class Cancelled(RunEvent):
-    pass
+    partial: str = ""  # the answer as far as it was written when the run was stopped

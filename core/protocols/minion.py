@@ -13,6 +13,7 @@ from core.protocols.context import (
 )
 from core.protocols.events import Answer, RoundStarted, SupervisorMessage, WorkerMessage
 from core.protocols.schemas import FinalAnswer, Question, SupervisorTurn
+from core.protocols.streaming import StreamField
 
 SUPERVISOR_TOKENS = 500
 # What one worker reply may carry to the cloud. A document can tell an obedient worker to
@@ -39,7 +40,10 @@ async def run_minion(ctx: RunContext, max_rounds: int) -> Answer:
             supervisor_messages.append({"role": "assistant", "content": first.model_dump_json()})
         else:
             turn = await ctx.supervise(
-                supervisor_messages, SupervisorTurn, max_tokens=SUPERVISOR_TOKENS
+                supervisor_messages,
+                SupervisorTurn,
+                max_tokens=SUPERVISOR_TOKENS,
+                stream=StreamField("text", gate=("action", "answer")),
             )
             supervisor_messages.append({"role": "assistant", "content": turn.model_dump_json()})
             if turn.action == "answer":
@@ -53,7 +57,12 @@ async def run_minion(ctx: RunContext, max_rounds: int) -> Answer:
         quotes.extend(quotes_in(reply.text))
         report = capped_reply(ctx, reply.text)
         supervisor_messages.append(prompts.minion_report(report, round_no == max_rounds))
-    final = await ctx.supervise(supervisor_messages, FinalAnswer, max_tokens=SUPERVISOR_TOKENS)
+    final = await ctx.supervise(
+        supervisor_messages,
+        FinalAnswer,
+        max_tokens=SUPERVISOR_TOKENS,
+        stream=StreamField("answer"),
+    )
     return _finish(ctx, final.answer, quotes, max_rounds)
 
 

@@ -26,8 +26,11 @@ from core.protocols.events import (
 )
 from core.protocols.jobs import Finding, Job, aggregate, plan_jobs
 from core.protocols.schemas import FinalSynthesis, JobOutput, JobPlan, Synthesis
+from core.protocols.streaming import StreamField
 from core.tokens import estimate_tokens
 
+ANSWER = StreamField("answer")
+ANSWER_IF_DECIDED = StreamField("answer", gate=("decision", "answer"))
 PLAN_TOKENS = 600
 SYNTHESIS_TOKENS = 1000
 JOB_TOKENS = 400  # room for the longest reply the schema allows
@@ -97,9 +100,13 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         messages = prompts.minions_synthesize(ctx.task, text, notes, last)
         reply: FinalSynthesis | Synthesis
         if last:  # the schema leaves no way but to answer
-            reply = await ctx.supervise(messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER
+            )
         else:
-            reply = await ctx.supervise(messages, Synthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, Synthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER_IF_DECIDED
+            )
         if isinstance(reply, Synthesis) and reply.decision == "more":
             notes = reply.notes
             continue

@@ -24,10 +24,16 @@ from core.privacy.audit import EgressRecord
 from core.privacy.gate import egress_context
 from core.privacy.redaction import Redactor
 from core.protocols import router
-from core.protocols.baselines import run_cloud_only, run_local, with_private_part
+from core.protocols.baselines import (
+    private_heading,
+    run_cloud_only,
+    run_local,
+    with_private_part,
+)
 from core.protocols.context import RunContext, RunStopped
 from core.protocols.events import (
     Answer,
+    AnswerDelta,
     Cancelled,
     Done,
     EgressRecorded,
@@ -91,6 +97,7 @@ class Run:
         self._owned: list[ChatClient] = []  # clients this run made and must close
         self._route_reason = ""
         self._notices: list[str] = []  # privacy notices, kept with the answer
+        self._partial: list[str] = []  # the answer streamed so far
 
     async def events(self) -> AsyncIterator[RunEvent]:
         if self._started:
@@ -118,6 +125,9 @@ class Run:
             self._task.cancel()
 
     def _emit(self, event: RunEvent) -> None:
+        if isinstance(event, AnswerDelta):  # kept, so Stop keeps what was written
+            self._partial = [] if event.restart else self._partial
+            self._partial.append(event.text)
         self._queue.put_nowait(event)
 
     def _notice(self, message: str) -> None:
@@ -164,7 +174,7 @@ class Run:
             )
             self._emit(Done(self.run_id, answer))
         except asyncio.CancelledError:
-            self._emit(Cancelled(self.run_id))
+            self._emit(Cancelled(self.run_id, "".join(self._partial)))
         except RunStopped as exc:
             self._emit(Failed(self.run_id, exc.message, exc.kind, exc.hint))
         except ClientError as exc:
@@ -235,6 +245,8 @@ class Run:
         self, answer: Answer, worker: ChatClient, private: list[Document]
     ) -> Answer:
         """The never-send documents, read by the worker alone; a failure keeps the answer."""
+        names = ", ".join(d.name for d in private)
+        self._emit(AnswerDelta(self.run_id, private_heading(names)))
         try:
             local = await run_local(
                 self._context(worker, worker, private),
