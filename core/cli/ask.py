@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import sys
 from typing import Any
 
 from core.cli import CliError
+from core.cli.answer_output import answer_json, render
+from core.cli.history import Thread, open_thread
 from core.documents.loading import load_document_sync
+from core.documents.model import Document
 from core.privacy.gate import Decision, OutboundRequest
+from core.privacy.redaction import Redactor
 from core.protocols.events import (
     Answer,
+    AnswerDelta,
     Cancelled,
     Done,
     Failed,
@@ -25,6 +29,7 @@ from core.protocols.events import (
 )
 from core.protocols.run import PROTOCOLS, Run, RunRequest
 from core.services import Services
+from core.storage.conversations import ConversationStore
 from core.storage.settings import load_settings
 
 
@@ -67,6 +72,12 @@ def register(subparsers: Any) -> None:
         "--confirm", action="store_true", help="show each cloud request and ask before sending it"
     )
     parser.add_argument(
+        "--conversation",
+        metavar="ID",
+        help="continue this conversation (see `minions history list`): the question sees "
+        "its earlier turns, and its documents are used unless --doc is given",
+    )
+    parser.add_argument(
         "--supervisor-on-this-computer",
         action="store_true",
         help="the supervisor endpoint is a model running on this computer (not a proxy to a "
@@ -78,14 +89,53 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     if args.rounds is not None and args.rounds < 1:
         raise CliError("--rounds must be at least 1")
-    if not args.doc and not args.never_send:
+    if not args.doc and not args.never_send and not args.conversation:
         raise CliError("No documents to ask about", hint="add --doc PATH or --never-send PATH")
-    documents = [load_document_sync(path) for path in args.doc]
-    private = [load_document_sync(path) for path in args.never_send]
-    documents += [d for d in private if d.id not in {doc.id for doc in documents}]
     settings, warning = load_settings()
     if warning:
         print(f"minions: {warning}", file=sys.stderr)
+    updates = _setting_flags(args)
+    settings = settings.model_copy(update=updates)
+    store = ConversationStore()
+    try:
+        thread = open_thread(store, args.conversation, args.question)
+        documents, never_send = _documents(args, thread)
+        thread.attach(documents, never_send)
+        redact = settings.redact if args.redact is None else args.redact
+        redactor = _redactor(thread.redaction) if redact else None
+        request = RunRequest(
+            args.question,
+            documents,
+            protocol=args.protocol or ("local" if args.local_only else settings.protocol),
+            conversation_id=thread.id,
+            max_rounds=args.rounds,
+            never_send=frozenset(never_send),
+            redact=redact,
+            redactor=redactor,
+            history=thread.history,
+        )
+        services = Services(settings, confirm=confirm_on_terminal if args.confirm else None)
+        # The flags win over the environment (MINIONS_REMOTE_MODEL, ...), which Services applied.
+        services.settings = services.settings.model_copy(update=updates)
+        printer = _AnswerPrinter(enabled=not args.json)
+        try:
+            answer = asyncio.run(_ask(request, services, printer, thread))
+        finally:
+            if redactor is not None and redactor.mapping:
+                store.set_redaction_mapping(thread.id, redactor.to_json())
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(answer_json(answer, thread.id), indent=2))
+    else:
+        print(render(answer, printer.text))
+        print(
+            f"conversation {thread.id[:12]} (ask a follow-up with --conversation)", file=sys.stderr
+        )
+    return 0
+
+
+def _setting_flags(args: argparse.Namespace) -> dict[str, Any]:
     updates: dict[str, Any] = {}
     if args.local_model:
         updates["local_model"] = args.local_model
@@ -99,40 +149,81 @@ def handle(args: argparse.Namespace) -> int:
         updates["confirm_before_send"] = True
     if args.supervisor_on_this_computer:
         updates["supervisor_on_this_computer"] = True
-    settings = settings.model_copy(update=updates)
-    protocol = args.protocol or ("local" if args.local_only else settings.protocol)
-    request = RunRequest(
-        args.question,
-        documents,
-        protocol=protocol,
-        max_rounds=args.rounds,
-        never_send=frozenset(d.id for d in private),
-        redact=args.redact,
-    )
-    services = Services(settings, confirm=confirm_on_terminal if args.confirm else None)
-    # The flags win over the environment (MINIONS_REMOTE_MODEL, ...), which Services applied.
-    services.settings = services.settings.model_copy(update=updates)
-    answer = asyncio.run(_ask(request, services, quiet=args.json))
-    print(json.dumps(answer_json(answer), indent=2) if args.json else render(answer))
-    return 0
+    return updates
 
 
-async def _ask(request: RunRequest, services: Services, *, quiet: bool) -> Answer:
-    progress = not quiet and sys.stderr.isatty()
+def _documents(args: argparse.Namespace, thread: Thread) -> tuple[list[Document], set[str]]:
+    """The files named on the command line, else the conversation's own."""
+    documents = [load_document_sync(path) for path in args.doc]
+    private = [load_document_sync(path) for path in args.never_send]
+    never_send = {d.id for d in private}
+    if not documents and not private:
+        return thread.documents, thread.never_send
+    documents += [d for d in private if d.id not in {doc.id for doc in documents}]
+    return documents, never_send
+
+
+def _redactor(stored: str | None) -> Redactor:
+    if stored:
+        try:
+            return Redactor.from_json(stored)
+        except (ValueError, KeyError):
+            print(
+                "minions: this conversation's placeholders were unreadable; new ones are used",
+                file=sys.stderr,
+            )
+    return Redactor()
+
+
+class _AnswerPrinter:
+    """Prints the answer on stdout as it is written (plain output only)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.text = ""
+
+    def delta(self, event: AnswerDelta) -> None:
+        if not self.enabled:
+            return
+        if event.restart and self.text:
+            print("\n[the answer is being written again]", flush=True)
+            self.text = ""
+        self.text += event.text
+        print(event.text, end="", flush=True)
+
+    def end(self) -> None:
+        if self.enabled and self.text:
+            print(flush=True)
+
+
+async def _ask(
+    request: RunRequest, services: Services, printer: _AnswerPrinter, thread: Thread
+) -> Answer:
+    progress = printer.enabled and sys.stderr.isatty()
+    run = Run(request, services)
     try:
-        run = Run(request, services)
         async for event in run.events():
-            if isinstance(event, Done):
+            if isinstance(event, AnswerDelta):
+                printer.delta(event)
+            elif isinstance(event, Done):
+                printer.end()
+                thread.save(request.task, event.answer)
                 return event.answer
-            if isinstance(event, Failed):
+            elif isinstance(event, Failed):
+                thread.save(request.task, None, f"No answer: {event.message}")
                 raise CliError(event.message, event.hint)
-            if isinstance(event, Cancelled):
+            elif isinstance(event, Cancelled):
                 raise CliError("The run was cancelled")
-            if isinstance(event, Notice):
+            elif isinstance(event, Notice):
                 print(f"minions: {event.message}", file=sys.stderr)
             elif progress:
                 _progress(event)
         raise CliError("The run ended without an answer")
+    except asyncio.CancelledError:  # Ctrl+C: what was written stays, marked as stopped
+        printer.end()
+        partial = "".join(printer.text)
+        thread.save(request.task, None, f"Stopped. {partial}".strip() if partial else "Stopped.")
+        raise
     finally:
         await services.aclose()
 
@@ -168,46 +259,3 @@ def _progress(event: object) -> None:
     elif isinstance(event, JobFinished | JobFailed):
         end = "\n" if event.done == event.total else ""
         print(f"\r  jobs {event.done}/{event.total}", end=end, file=sys.stderr, flush=True)
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    return {
-        "answer": answer.text,
-        "protocol": answer.protocol,
-        "rounds": answer.rounds,
-        "citations": [
-            {
-                "document": c.document_name,
-                "document_id": c.document_id,
-                "page": c.page,
-                "quote": c.quote,
-                "chunk_id": c.chunk_id,
-            }
-            for c in answer.citations
-        ],
-        "usage": dataclasses.asdict(answer.usage),
-        "egress": {
-            "requests": answer.egress_requests,
-            "bytes": answer.egress_bytes,
-            "record_ids": list(answer.egress_record_ids),
-        },
-        "notes": list(answer.notes),
-        "route": answer.route,
-    }
-
-
-def render(answer: Answer) -> str:
-    lines = [answer.text.strip(), ""]
-    for i, c in enumerate(answer.citations, 1):
-        quote = " ".join(c.quote.split())
-        quote = quote if len(quote) <= 160 else quote[:157] + "..."
-        lines.append(f'[{i}] {c.document_name}, page {c.page}: "{quote}"')
-    u = answer.usage
-    lines.append(
-        f"local tokens {u.local_prompt_tokens + u.local_completion_tokens:,} · "
-        f"cloud tokens {u.remote_prompt_tokens + u.remote_completion_tokens:,} · "
-        f"cloud cost ${u.remote_cost_usd:.4f} (cloud only: ~${u.cloud_only_cost_usd:.4f}) · "
-        f"sent {answer.egress_requests} requests, {answer.egress_bytes:,} bytes"
-    )
-    lines.extend(f"note: {note}" for note in answer.notes)
-    return "\n".join(lines).strip()

@@ -25,7 +25,7 @@ LOCAL_ATTEMPTS = 2
 
 
 def local_messages(ctx: RunContext) -> list[dict[str, str]]:
-    return prompts.single_reader(ctx.task, documents_text(ctx.documents))
+    return prompts.single_reader(ctx.task, documents_text(ctx.documents), ctx.worker_memory)
 
 
 async def run_local_reader(ctx: RunContext) -> Answer:
@@ -95,7 +95,10 @@ async def run_cloud_only(ctx: RunContext) -> Answer:
     ctx.emit(RoundStarted(ctx.run_id, 1, 1))
     text = documents_text(ctx.documents, names=ctx.settings.share_file_names)
     reply = await ctx.supervise(
-        prompts.single_reader(ctx.task, text), QuotedAnswer, max_tokens=ANSWER_TOKENS, stream=ANSWER
+        prompts.single_reader(ctx.task, text, ctx.supervisor_memory),
+        QuotedAnswer,
+        max_tokens=ANSWER_TOKENS,
+        stream=ANSWER,
     )
     return _finish(ctx, reply, "cloud")
 

@@ -14,6 +14,7 @@ from core.clients.base import ChatClient, ChatResult, ClientError, ErrorKind, Me
 from core.clients.ollama_client import PROMPT_SAFETY
 from core.documents.model import Document
 from core.protocols import pricing
+from core.protocols.conversation import Turn, supervisor_memory, worker_memory
 from core.protocols.events import (
     Answer,
     AnswerDelta,
@@ -57,6 +58,7 @@ class RunContext:
         emit: Callable[[RunEvent], None],
         doc_metadata: str = "",
         private_count: int = 0,
+        history: list[Turn] | None = None,
     ) -> None:
         self.run_id = run_id
         self.task = task
@@ -70,6 +72,13 @@ class RunContext:
         self.emit = emit
         self.doc_metadata = doc_metadata
         self.private_count = private_count  # never-send documents the supervisor is told of
+        history = history or []
+        self.worker_memory = worker_memory(history)
+        # What the supervisor may see of earlier turns: only what already left, when its
+        # requests leave; everything, when it is on this computer too.
+        self.supervisor_memory = (
+            supervisor_memory(history) if supervisor.egress else self.worker_memory
+        )
         self.local_usage = Usage()
         self.remote_usage = Usage()
         self.budget = settings.cloud_token_budget

@@ -23,14 +23,16 @@ WORKER_REPLY_CHARS = 1200
 
 async def run_minion(ctx: RunContext, max_rounds: int) -> Answer:
     """Round r: the supervisor asks, the worker answers; after the last round it must answer."""
-    worker_messages = prompts.minion_worker_start(documents_text(ctx.documents))
+    worker_messages = prompts.minion_worker_start(documents_text(ctx.documents), ctx.worker_memory)
     await ensure_fits(ctx, worker_messages)
     description = describe_documents(
         ctx.documents, ctx.settings.share_file_names, private_count=ctx.private_count
     )
     if ctx.doc_metadata:
         description += f". About them: {ctx.doc_metadata}"
-    supervisor_messages = prompts.minion_supervisor_start(ctx.task, description)
+    supervisor_messages = prompts.minion_supervisor_start(
+        ctx.task, description, ctx.supervisor_memory
+    )
     quotes: list[str] = []
     for round_no in range(1, max_rounds + 1):
         ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))

@@ -68,7 +68,14 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         last = round_no == max_rounds
         ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))
         plan = await ctx.supervise(
-            prompts.minions_plan(ctx.task, description, notes, chunk_tokens, ctx.doc_metadata),
+            prompts.minions_plan(
+                ctx.task,
+                description,
+                notes,
+                chunk_tokens,
+                ctx.doc_metadata,
+                ctx.supervisor_memory,
+            ),
             JobPlan,
             max_tokens=PLAN_TOKENS,
         )
@@ -97,7 +104,7 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
             ctx.notes.append(
                 f"{dropped} findings were left out of round {round_no} to save cloud tokens"
             )
-        messages = prompts.minions_synthesize(ctx.task, text, notes, last)
+        messages = prompts.minions_synthesize(ctx.task, text, notes, last, ctx.supervisor_memory)
         reply: FinalSynthesis | Synthesis
         if last:  # the schema leaves no way but to answer
             reply = await ctx.supervise(

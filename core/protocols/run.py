@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.clients.base import ChatClient, ClientError
 from core.clients.guard import guarded
@@ -31,6 +31,7 @@ from core.protocols.baselines import (
     with_private_part,
 )
 from core.protocols.context import RunContext, RunStopped
+from core.protocols.conversation import Turn
 from core.protocols.events import (
     Answer,
     AnswerDelta,
@@ -67,6 +68,8 @@ class RunRequest:
     # The conversation's placeholders, so an identifier keeps its placeholder in every
     # turn; None: a fresh one for this run. The caller stores it with the conversation.
     redactor: Redactor | None = None
+    # The conversation's earlier turns; each seat sees what it may of them.
+    history: list[Turn] = field(default_factory=list)
 
 
 class Run:
@@ -294,6 +297,7 @@ class Run:
             emit=self._emit,
             doc_metadata=self.request.doc_metadata,
             private_count=private_count,
+            history=self.request.history,
         )
 
     def _partition(
