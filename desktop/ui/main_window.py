@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- layout
 
     def _build(self) -> None:
-        self.sidebar = ConversationSidebar(self.conversations)
+        self.sidebar = ConversationSidebar(self.conversations, search=self.store.search)
         self.top_bar = TopBar()
         self.top_bar.set_protocol(self.services.settings.protocol)
         self.banners = BannerArea()
