@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFontInfo, QGuiApplication, QTextFormat, QTextTable
 from PySide6.QtWidgets import QApplication
 
-from core.protocols.events import Answer, AnswerDelta, Cancelled, RoundStarted
+from core.protocols.events import Answer, AnswerDelta, Cancelled, Citation, RoundStarted
 from core.storage.conversations import ConversationStore, StoredMessage
 from desktop.ui.answer_body import AutoHeightBrowser
 from desktop.ui.answer_card import AnswerCard, NoteCard, StoppedCard
@@ -93,8 +93,12 @@ def test_answer_headings_are_bold_lines_and_quoted_headings_stay_literal_text():
 
 
 def test_no_text_in_the_widget_is_larger_than_the_body_text(qtbot):
-    card = _card()
+    card = AnswerCard()
     qtbot.addWidget(card)
+    quote = "## Totals\n# 1. <b>Paid</b>"
+    card.set_answer(Answer(ANSWER, "minions", [Citation("d", "invoices.pdf", 2, quote)]))
+    # The cited words are shown as written, markup characters included.
+    assert "“## Totals # 1. &lt;b&gt;Paid&lt;/b&gt;”" in card.sources.text()
     texts = {}
     for browser, block in _blocks(card):
         assert block.blockFormat().headingLevel() == 0

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSize,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QFont, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QWidget
@@ -68,6 +69,10 @@ class DateGroupedModel(QAbstractListModel):
         ):
             signal.connect(self._refresh)
         self._rows = self._layout()
+        # Today becomes Yesterday at midnight even when nothing else changes.
+        self._clock = QTimer(self, interval=10 * 60 * 1000)
+        self._clock.timeout.connect(self._refresh)
+        self._clock.start()
 
     # ----------------------------------------------------------------- mapping
 
