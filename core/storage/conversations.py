@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 DEFAULT_TITLE = "New conversation"
+STOPPED_BY_YOU = "You stopped this run."  # the text of a "stopped" message with nothing written
+ENDED_EARLY = "The run ended early."
+STOP_REASONS = (STOPPED_BY_YOU, ENDED_EARLY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class Conversation:
 class StoredMessage:
     id: int
     conversation_id: str
-    role: str  # "user", "assistant" or "error" (a failed or stopped run, in plain words)
+    role: str  # "user", "assistant", "stopped" (the partial answer) or "error" (in plain words)
     text: str
     answer: Answer | None
     created: float
@@ -155,6 +158,26 @@ class ConversationStore:
         rows = self._db.execute(
             "SELECT id, title, created, updated, redact FROM conversations "
             "ORDER BY updated DESC, rowid DESC"
+        ).fetchall()
+        return [_conversation(row) for row in rows]
+
+    def search(self, text: str) -> list[Conversation]:
+        """Conversations whose title or messages hold every word of ``text``, newest first.
+
+        Case-insensitive for ASCII letters (SQLite's LIKE); an empty ``text`` matches all.
+        """
+        match = (
+            "(title LIKE ? ESCAPE '\\' OR id IN "
+            "(SELECT conversation_id FROM messages WHERE text LIKE ? ESCAPE '\\'))"
+        )
+        words = text.split()
+        where = " AND ".join([match] * len(words)) or "1"
+        escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
+        patterns = [f"%{word}%" for word in escaped]
+        rows = self._db.execute(
+            "SELECT id, title, created, updated, redact FROM conversations "
+            f"WHERE {where} ORDER BY updated DESC, rowid DESC",
+            [p for p in patterns for _ in (1, 2)],  # one for the title, one for the messages
         ).fetchall()
         return [_conversation(row) for row in rows]
 
@@ -277,6 +300,12 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         return ["## Question", "", quoted, ""]
     if message.role == "error":
         return [f"_{message.text}_", ""]
+    if message.role == "stopped":  # the partial answer, or the reason when nothing was written
+        return (
+            [f"_{message.text}_", ""]
+            if message.text in STOP_REASONS
+            else ["## Answer (stopped)", "", message.text.strip(), ""]
+        )
     lines = ["## Answer", "", message.text.strip(), ""]
     answer = message.answer
     if answer is None:
