@@ -221,8 +221,7 @@ async def _ask(
         raise CliError("The run ended without an answer")
     except asyncio.CancelledError:  # Ctrl+C: what was written stays, marked as stopped
         printer.end()
-        partial = "".join(printer.text)
-        thread.save(request.task, None, f"Stopped. {partial}".strip() if partial else "Stopped.")
+        thread.save_stopped(request.task, printer.text)
         raise
     finally:
         await services.aclose()

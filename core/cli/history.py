@@ -18,7 +18,7 @@ from core.documents.loading import load_document_sync
 from core.documents.model import Document
 from core.protocols.conversation import Turn, turns_of
 from core.protocols.events import Answer
-from core.storage.conversations import ConversationStore, StoredDocument
+from core.storage.conversations import STOPPED_BY_YOU, ConversationStore, StoredDocument
 from core.tokens import estimate_tokens
 
 
@@ -128,12 +128,17 @@ class Thread:
                 ),
             )
 
-    def save(self, question: str, answer: Answer | None, stopped: str = "") -> None:
+    def save(self, question: str, answer: Answer | None, failed: str = "") -> None:
         self.store.add_message(self.id, "user", question)
         if answer is not None:
             self.store.add_message(self.id, "assistant", answer.text, answer)
-        elif stopped:
-            self.store.add_message(self.id, "error", stopped)
+        elif failed:
+            self.store.add_message(self.id, "error", failed)
+
+    def save_stopped(self, question: str, partial: str) -> None:
+        """A stopped run keeps what was written, shown the same way the app shows it."""
+        self.store.add_message(self.id, "user", question)
+        self.store.add_message(self.id, "stopped", partial or STOPPED_BY_YOU)
 
 
 def open_thread(store: ConversationStore, wanted: str | None, question: str) -> Thread:
