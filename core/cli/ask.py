@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from typing import Any
 
 from core.cli import CliError
@@ -15,11 +16,13 @@ from core.documents.loading import load_document_sync
 from core.documents.model import Document
 from core.privacy.gate import Decision, OutboundRequest
 from core.privacy.redaction import Redactor
+from core.protocols.estimate import Estimate
 from core.protocols.events import (
     Answer,
     AnswerDelta,
     Cancelled,
     Done,
+    Estimated,
     Failed,
     JobFailed,
     JobFinished,
@@ -72,6 +75,11 @@ def register(subparsers: Any) -> None:
         "--confirm", action="store_true", help="show each cloud request and ask before sending it"
     )
     parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="start a long run without asking (its estimate is still printed)",
+    )
+    parser.add_argument(
         "--conversation",
         metavar="ID",
         help="continue this conversation (see `minions history list`): the question sees "
@@ -115,6 +123,8 @@ def handle(args: argparse.Namespace) -> int:
             history=thread.history,
         )
         services = Services(settings, confirm=confirm_on_terminal if args.confirm else None)
+        if not args.yes and sys.stdin.isatty():
+            services.confirm_long_run = confirm_long_run_on_terminal
         # The flags win over the environment (MINIONS_REMOTE_MODEL, ...), which Services applied.
         services.settings = services.settings.model_copy(update=updates)
         printer = _AnswerPrinter(enabled=not args.json)
@@ -200,6 +210,7 @@ async def _ask(
     request: RunRequest, services: Services, printer: _AnswerPrinter, thread: Thread
 ) -> Answer:
     progress = printer.enabled and sys.stderr.isatty()
+    clock = _Clock()
     run = Run(request, services)
     try:
         async for event in run.events():
@@ -216,8 +227,12 @@ async def _ask(
                 raise CliError("The run was cancelled")
             elif isinstance(event, Notice):
                 print(f"minions: {event.message}", file=sys.stderr)
+            elif isinstance(event, Estimated):
+                if progress or event.long:
+                    print(f"minions: this run: {event.text}", file=sys.stderr)
+                clock.expect(event.local_seconds)
             elif progress:
-                _progress(event)
+                _progress(event, clock)
         raise CliError("The run ended without an answer")
     except asyncio.CancelledError:  # Ctrl+C: what was written stays, marked as stopped
         printer.end()
@@ -248,7 +263,46 @@ async def confirm_on_terminal(outbound: OutboundRequest) -> Decision:
     return {"y": Decision.ALLOW, "a": Decision.ALLOW_RUN}.get(choice, Decision.DENY)
 
 
-def _progress(event: object) -> None:
+async def confirm_long_run_on_terminal(estimate: Estimate) -> bool:
+    """A long run is put to the user, with cheaper ways to ask."""
+    print(f"This run is long: {estimate.describe()}.", file=sys.stderr)
+    for tip in estimate.cheaper():
+        print(f"  cheaper: {tip}", file=sys.stderr)
+    try:
+        reply = await asyncio.to_thread(input, "Start it? [y/N]: ")
+    except EOFError:
+        reply = ""
+    return reply.strip().lower().startswith("y")
+
+
+class _Clock:
+    """Elapsed time, and what is left from the jobs' own pace."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.expected = 0.0
+
+    def expect(self, seconds: float) -> None:
+        self.expected = seconds
+
+    def line(self, done: int, total: int) -> str:
+        elapsed = time.monotonic() - self.started
+        text = f"{_clock(elapsed)} elapsed"
+        if 0 < done < total:
+            text += f" · about {_clock(elapsed / done * (total - done))} left"
+        return text
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return (
+        f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+        if minutes >= 60
+        else f"{minutes}:{secs:02d}"
+    )
+
+
+def _progress(event: object, clock: _Clock) -> None:
     if isinstance(event, RouteDecided):
         print(
             f"protocol {event.protocol} with {event.worker_model}: {event.reason}", file=sys.stderr
@@ -257,4 +311,5 @@ def _progress(event: object) -> None:
         print(f"round {event.round}/{event.max_rounds}", file=sys.stderr)
     elif isinstance(event, JobFinished | JobFailed):
         end = "\n" if event.done == event.total else ""
-        print(f"\r  jobs {event.done}/{event.total}", end=end, file=sys.stderr, flush=True)
+        line = f"\r  jobs {event.done}/{event.total} · {clock.line(event.done, event.total)}  "
+        print(line, end=end, file=sys.stderr, flush=True)

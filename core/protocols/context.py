@@ -83,7 +83,10 @@ class RunContext:
         self.remote_usage = Usage()
         self.budget = settings.cloud_token_budget
         self.notes: list[str] = []
-        self.worker_seconds: list[float] = []  # each worker call's time, for the speed estimate
+        # What this run measured of the worker's speed: (jobs, seconds) per MinionS job
+        # phase, (prompt tokens, seconds) per single read of whole documents.
+        self.job_phases: list[tuple[int, float]] = []
+        self.reads: list[tuple[int, float]] = []
 
     # --- the two seats ---
 
@@ -136,7 +139,8 @@ class RunContext:
             max_tokens=max_tokens,
             on_token=self._sink(stream) if stream is not None else None,
         )
-        self.worker_seconds.append(time.monotonic() - started)
+        if stream is not None:  # a single reader of whole documents
+            self.reads.append((result.usage.prompt_tokens, time.monotonic() - started))
         self._count("local", result.usage)
         return result
 

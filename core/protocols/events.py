@@ -56,6 +56,18 @@ class RouteDecided(RunEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class Estimated(RunEvent):
+    """What the run will ask of this computer and the cloud, before it starts."""
+
+    local_jobs: int
+    local_seconds: float
+    cloud_cost_usd: float
+    text: str  # the estimate in one line, for a person
+    measured: bool  # the time rests on the model's measured speed here, not a guess
+    long: bool = False  # over the user's thresholds: put to them before it starts
+
+
+@dataclass(frozen=True, slots=True)
 class RoundStarted(RunEvent):
     round: int
     max_rounds: int

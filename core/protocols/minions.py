@@ -7,6 +7,7 @@ filtered against the chunks here, and only the aggregated findings go back to it
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from core.clients.base import ClientError, ErrorKind
@@ -86,7 +87,10 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         unique_tasks = list(dict.fromkeys(tasks))
         ctx.emit(SupervisorMessage(ctx.run_id, round_no, "\n".join(unique_tasks)))
         ctx.emit(JobsPlanned(ctx.run_id, round_no, len(jobs), unique_tasks))
+        started = time.monotonic()
         results = await run_jobs(ctx, jobs)
+        if jobs:
+            ctx.job_phases.append((len(jobs), time.monotonic() - started))
         failed = sum(r.output is None for r in results)
         if jobs and failed == len(jobs):
             raise RunStopped(

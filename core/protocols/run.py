@@ -25,6 +25,8 @@ from core.privacy.gate import egress_context
 from core.privacy.redaction import Redactor
 from core.protocols import router
 from core.protocols.baselines import (
+    ANSWER_TOKENS,
+    local_messages,
     private_heading,
     run_cloud_only,
     run_local,
@@ -32,6 +34,7 @@ from core.protocols.baselines import (
 )
 from core.protocols.context import RunContext, RunStopped
 from core.protocols.conversation import Turn
+from core.protocols.estimate import estimate_and_ask, record_speeds
 from core.protocols.events import (
     Answer,
     AnswerDelta,
@@ -101,6 +104,7 @@ class Run:
         self._route_reason = ""
         self._notices: list[str] = []  # privacy notices, kept with the answer
         self._partial: list[str] = []  # the answer streamed so far
+        self._measured: list[RunContext] = []  # whose worker speeds to keep when done
 
     async def events(self) -> AsyncIterator[RunEvent]:
         if self._started:
@@ -175,6 +179,10 @@ class Run:
                 route=self._route_reason,
                 notes=[*answer.notes, *self._notices],
             )
+            try:
+                await asyncio.to_thread(record_speeds, self._measured)
+            except OSError:
+                log.warning("could not keep the measured model speeds", exc_info=True)
             self._emit(Done(self.run_id, answer))
         except asyncio.CancelledError:
             self._emit(Cancelled(self.run_id, "".join(self._partial)))
@@ -239,7 +247,9 @@ class Run:
                 f"You marked the supervisor at {supervisor.endpoint} as a model on this "
                 "computer (Settings), so its requests were not counted as leaving it"
             )
+        await self._estimate(protocol, ctx, private)
         answer = await self._protocol(protocol, ctx)
+        self._measured.append(ctx)
         if private:
             answer = await self._with_private_part(answer, worker, private)
         return answer
@@ -250,9 +260,10 @@ class Run:
         """The never-send documents, read by the worker alone; a failure keeps the answer."""
         names = ", ".join(d.name for d in private)
         self._emit(AnswerDelta(self.run_id, private_heading(names)))
+        local_ctx = self._context(worker, worker, private)
         try:
             local = await run_local(
-                self._context(worker, worker, private),
+                local_ctx,
                 self._chunks(private),
                 self.request.max_rounds or self.services.settings.minions_rounds,
                 on_notice=lambda note: self._emit(Notice(self.run_id, note)),
@@ -260,7 +271,19 @@ class Run:
         except (ClientError, RunStopped) as exc:
             note = f"The never-send documents could not be read on this computer: {exc.message}"
             return dataclasses.replace(answer, notes=[*answer.notes, note])
+        self._measured.append(local_ctx)
         return with_private_part(answer, local, [d.name for d in private])
+
+    async def _estimate(self, protocol: str, ctx: RunContext, private: list[Document]) -> None:
+        """Say what the run will take; a long one waits for the user's yes."""
+        kind = protocol
+        if protocol == "local":
+            fits, _, _ = await ctx.fits_worker(local_messages(ctx), ANSWER_TOKENS)
+            kind = "local" if fits else "local-chunks"
+        chunks = self._chunks(ctx.documents) if kind in ("minions", "local-chunks") else []
+        await estimate_and_ask(
+            kind, ctx, chunks, private, self.services.settings, self.services.confirm_long_run
+        )
 
     async def _protocol(self, protocol: str, ctx: RunContext) -> Answer:
         settings, rounds = self.services.settings, self.request.max_rounds

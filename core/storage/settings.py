@@ -41,6 +41,10 @@ class Settings(BaseModel):
     # How long a model may keep us waiting for the first piece of a reply (then half of
     # it between pieces) before the run says it is not answering.
     cloud_wait_s: int = Field(60, ge=1, le=3600)
+    # A run estimated to take longer than this, or to need more local jobs, is put to
+    # the user first, with cheaper ways to ask.
+    confirm_run_seconds: int = Field(120, ge=0)
+    confirm_run_jobs: int = Field(500, ge=0)
     local_wait_s: int = Field(120, ge=1, le=3600)
     # Privacy.
     local_only: bool = False
