@@ -1,0 +1,182 @@
+"""Identifiers made of digits and separators: phone numbers, card numbers, numeric national IDs.
+
+One scan finds every run of digits joined by spaces, dots, dashes, slashes or brackets
+that holds at least seven digits. Each run, and each stretch of it between two spaces,
+is then judged by format: a date is never an identifier; a card needs Luhn and an issuer
+prefix; a national ID needs its checksum or date rule; a phone needs a shape that phone
+numbers have (a country code, a bracketed area code, a trunk 0, US 3-3-4) or, for
+national formats that look like other numbers (``912 345 678``, ``22 12 34 56``), a
+word such as "phone", "mobil" or "tlf" just before it. Bare digit runs next to words
+such as "order", "invoice" or "ISBN" are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from core.privacy.redaction.checks import (
+    danish_cpr_date_ok,
+    danish_cpr_mod11_ok,
+    dutch_bsn_ok,
+    french_nir_ok,
+    luhn_ok,
+    norwegian_birth_number_ok,
+    swedish_personal_number_ok,
+    us_ssn_ok,
+)
+
+# A run opens on "+", "(" or a digit not glued to a word or to another number, holds at
+# least seven characters, and goes on through digits, brackets and single separators.
+_RUN = re.compile(
+    r"(?:\+(?<![\w+]\+)|\((?<![\w(]\()|[0-9](?<![\w.,:;/+\-][0-9]))"
+    r"(?=[\d()+ ./-]{6})"
+    r"[\d()]*+(?:(?: ?[./-] ?| )[\d(][\d()]*+)*+"
+)
+_UNIT = re.compile(r"[+\d()]+")
+_DIGITS = re.compile(r"\d+")
+_DATE = re.compile(
+    r"\d{1,2}([ ./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}\2\d{1,2}|(?:19|20)\d\d[01]\d[0-3]\d"
+)
+_PHONE_CUE = re.compile(
+    r"(?:\b(?:tel|tél|tlf|ph|phone|telephone|téléphone|telefon|telefono|teléfono|telefoon"
+    r"|telefoonnummer|telefonnummer|mobile|mobil|mobiel|móvil|movil|portable|handy|cell"
+    r"|cellulare|cellphone|gsm|fax|call|ring|sms|text|whatsapp|puh|puhelin|matkapuhelin"
+    r"|numero|número|contact number|reach me)\b|\bllám)[^\d]{0,24}$"
+)
+_NOT_PHONE_CUE = re.compile(
+    r"\b(?:order|invoice|inv|ref|reference|account|acct|customer|client|tracking|serial|s/n"
+    r"|sku|isbn|issn|ean|upc|gtin|doi|po|case|ticket|transaction|item|part|model|batch|lot"
+    r"|receipt|booking|confirmation|policy|claim|id|no|nr)\W{0,4}$|#\s?$"
+)
+_CPR_CUE = re.compile(r"\bcpr\b")
+_CODE_BEFORE = re.compile(r"(?:^|\s)(?=[^\s]*\d)(?=[^\s]*[a-z])[^\s]+ $")  # "1Z 999 AA1 01 2345"
+_MAX_UNITS = 8  # the longest identifier written in groups: a French NIR, 7 groups
+
+
+def numeric_identifiers(text: str, kinds: frozenset[str]) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, kind)`` for phones, cards and numeric national IDs in ``text``."""
+    for m in _RUN.finditer(text):
+        units = [(m.start() + u.start(), m.start() + u.end()) for u in _UNIT.finditer(m.group())]
+        units = [u for u in units if any(c.isdigit() for c in text[u[0] : u[1]])]
+        if units and text[units[-1][1] : units[-1][1] + 1].isalnum():
+            units.pop()  # "12345678kg": the last group belongs to a word
+        i = 0
+        while i < len(units):
+            for j in range(min(len(units), i + _MAX_UNITS), i, -1):
+                start, end = units[i][0], units[j - 1][1]
+                if (i and text[start - 1] != " ") or (j < len(units) and text[end] != " "):
+                    continue  # a stretch inside a run must stand between spaces
+                kind = _judge(text, start, end)
+                if kind is not None and kind in kinds:
+                    yield start, end, kind
+                    i = j - 1
+                    break
+            i += 1
+
+
+def _judge(text: str, start: int, end: int) -> str | None:
+    raw = text[start:end]
+    digits = "".join(_DIGITS.findall(raw))
+    if not 7 <= len(digits) <= 19 or _DATE.fullmatch(raw):
+        return None
+    before = text[max(0, start - 40) : start].lower()
+    groups = _DIGITS.findall(raw)
+    seps = set(re.findall(r"[^\d+()]+", raw))
+    if _card(raw, digits, groups, seps, before):
+        return "CARD"
+    if _national_id(digits, groups, seps, before):
+        return "ID"
+    if _phone(raw, digits, groups, seps, before):
+        return "PHONE"
+    return None
+
+
+def _card(raw: str, digits: str, groups: list[str], seps: set[str], before: str) -> bool:
+    if not 13 <= len(digits) <= 19 or "(" in raw or "+" in raw:
+        return False
+    if digits[0] not in "3456" and not 2221 <= int(digits[:4]) <= 2720:
+        return False
+    if not luhn_ok(digits):
+        return False
+    if not seps:
+        return len(digits) in (14, 15, 16, 19) and not _NOT_PHONE_CUE.search(before)
+    if len(seps) > 1:
+        return False
+    sizes = [len(g) for g in groups]
+    if sizes in ([4, 6, 5], [4, 6, 4]):  # Amex, Diners
+        return True
+    return len(sizes) >= 4 and all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4
+
+
+def _national_id(digits: str, groups: list[str], seps: set[str], before: str) -> bool:
+    sizes = [len(g) for g in groups]
+    if sizes == [3, 2, 4] and seps in ({"-"}, {" "}):
+        return us_ssn_ok(*groups)
+    if sizes in ([6, 4], [8, 4]) and seps == {"-"} and swedish_personal_number_ok(digits):
+        return True
+    if sizes == [12] and swedish_personal_number_ok(digits):
+        return True
+    if sizes == [6, 4] and seps == {"-"}:
+        return danish_cpr_mod11_ok(digits) or (
+            bool(_CPR_CUE.search(before)) and danish_cpr_date_ok(digits)
+        )
+    if (sizes == [11] or (sizes == [6, 5] and seps == {" "})) and norwegian_birth_number_ok(digits):
+        return True
+    if sizes in ([15], [1, 2, 2, 2, 3, 3, 2]) and seps <= {" "}:
+        return french_nir_ok(digits)
+    return sizes == [4, 2, 3] and seps == {"."} and dutch_bsn_ok(digits)
+
+
+def _phone(raw: str, digits: str, groups: list[str], seps: set[str], before: str) -> bool:
+    n = len(digits)
+    if n > 15 or raw.count("(") != raw.count(")"):
+        return False
+    if raw[0] == "+":
+        return 8 <= n <= 15 and len(groups[-1]) >= 2
+    if raw.startswith("00") and raw[2] != "0" and len(groups) > 1 and len(groups[0]) in (4, 5):
+        return 10 <= n <= 15 and len(groups[-1]) >= 2  # 0044 20 7946 0958
+    sizes = [len(g) for g in groups]
+    if min(sizes[1:], default=2) < 2:
+        return False
+    if raw[0] == "(":
+        return re.match(r"\(0?\d{1,4}\) ?\d", raw) is not None and 8 <= n <= 12
+    if "(" in raw or ("/" in raw and raw[0] != "0"):
+        return False
+    cue = _PHONE_CUE.search(before) is not None
+    if (not cue and _NOT_PHONE_CUE.search(before)) or _CODE_BEFORE.search(before):
+        return False
+    if not seps:  # bare digits: a trunk 0 and a phone's length, or a word like "call"
+        return (cue and 8 <= n <= 12) or (raw[0] == "0" and raw[1] != "0" and 10 <= n <= 11)
+    if not _separators_ok(raw, seps):
+        return False
+    if raw[0] == "0" and raw[1] != "0":  # trunk prefix of most national plans
+        return 8 <= n <= 12 and 2 <= sizes[0] <= 6
+    if _us_shape(groups, seps):
+        return True
+    return cue and 8 <= n <= 12  # no-trunk plans (NO, DK, ES, IT mobiles, IN): need a word
+
+
+def _separators_ok(raw: str, seps: set[str]) -> bool:
+    """One separator throughout, or a dash or slash after the area code then spaces."""
+    if len(seps) == 1:
+        return True
+    first = re.search(r"[^\d]+", raw)
+    return (
+        first is not None
+        and first.group().strip() in ("-", "/")
+        and seps - {first.group()} == {" "}
+    )
+
+
+def _us_shape(groups: list[str], seps: set[str]) -> bool:
+    """415-555-2671, 415.555.2671, 415 555 2671, 1-800-555-0199."""
+    if len(seps) != 1 or seps == {"/"}:
+        return False
+    if len(groups) == 4 and groups[0] == "1":
+        groups = groups[1:]
+    return (
+        [len(g) for g in groups] == [3, 3, 4]
+        and groups[0][0] in "23456789"
+        and groups[1][0] in "23456789"
+    )

@@ -1,0 +1,255 @@
+"""Names and street addresses, found by the words people write around them.
+
+A name is caught after an honorific (Mr, Dr., Frau, Mme...), a salutation ("Dear Anna,",
+"Hej Björn!"), an introduction ("my name is"), a label ("Patient:", "Name:", "Attn:",
+"From:") or a sign-off ("Kind regards," then a line with the name). A name written with
+none of these around it is not caught: no rule can tell "Sarah Connor" from "Wall Street"
+without a model, and the local models here are too slow to run on every message.
+
+An address is caught as a house number and a street-type word in the order each country
+writes them ("221B Baker Street", "12 rue de la Paix", "Hauptstraße 5", "Karl Johans gate
+22", "Via Roma 12"), with a following postcode and town ("10115 Berlin", "London NW1 6XE",
+"Austin, TX 78701") kept in the same span; also "P.O. Box 1234", a UK postcode and a US
+"City, ST 12345". A street without a house number ("on Elm Street") is not caught.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+Span = tuple[int, int, str]
+
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+_LO = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
+# A capitalised word: O'Brien, McDonald, Hans-Jürgen, Queen's.
+_WORD = (
+    rf"[{_UP}](?:['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?"
+    rf"(?:-[{_UP}](?:['’][{_UP}])?[{_LO}]+)*(?:['’]s)?"
+)
+_PARTICLE = r"(?:van|von|der|den|de|del|della|da|di|du|la|le|ter|ten|af|av|bin|ibn|al|dos|das)"
+_INITIALS = rf"(?:[{_UP}]\.[ ]?)*"
+_NAME = (
+    rf"{_INITIALS}{_WORD}(?:[ ]+(?:{_PARTICLE}[ ]+)*{_INITIALS}{_WORD}){{0,3}}"
+    rf"(?![{_UP}{_LO}\w])"
+)
+_HONORIFICS = (
+    "M.", "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Herr", "Frau", "Hr", "Fr",
+    "Mme", "Mlle", "Madame", "Monsieur", "Dhr", "Mevr", "Mevrouw", "Sr", "Sra", "Srta", "Sig",
+    "Sig.ra", "Dott", "Dott.ssa", "Ing", "Avv",
+)  # fmt: skip
+_SALUTATIONS = (
+    "Dear", "Hi", "Hello", "Hey", "Hej", "Hei", "Hallo", "Moi", "Liebe", "Lieber", "Bonjour",
+    "Cher", "Chère", "Beste", "Hola", "Estimado", "Estimada", "Querido", "Querida", "Ciao",
+    "Gentile", "Caro", "Cara", "Kære", "Kjære", "Bästa", "Geachte",
+)  # fmt: skip
+_LABELS = (
+    "Name", "Full name", "Patient", "Patient name", "Client", "Client name", "Customer",
+    "Customer name", "Employee", "Contact", "Contact person", "Attn", "Attention", "Tenant",
+    "Landlord", "Applicant", "Beneficiary", "Account holder", "Cardholder", "Card holder",
+    "Insured", "Policyholder", "Guardian", "Emergency contact", "Next of kin", "Doctor",
+    "Physician", "Referred by", "Witness", "Buyer", "Seller", "Recipient", "Sender", "Student",
+    "Spouse", "Signed", "Signed by", "Signature", "Prepared by", "Approved by", "Submitted by",
+    "Nom", "Prénom", "Navn", "Namn", "Nimi", "Nombre", "Nome", "Naam", "Vorname", "Nachname",
+    "Patientin", "From", "To", "Cc",
+)  # fmt: skip
+_SIGN_OFFS = (
+    "Regards", "Best regards", "Kind regards", "Warm regards", "Best wishes", "Many thanks",
+    "Sincerely", "Yours sincerely", "Yours faithfully", "Yours truly", "Thanks", "Thank you",
+    "Cheers", "Best", "Cordially", "Respectfully", "Mit freundlichen Grüßen",
+    "Freundliche Grüße", "Viele Grüße", "Beste Grüße", "Liebe Grüße", "Med vänliga hälsningar",
+    "Vänliga hälsningar", "Hälsningar", "Mvh", "Med vennlig hilsen", "Vennlig hilsen",
+    "Hilsen", "Med venlig hilsen", "Venlig hilsen", "Ystävällisin terveisin", "Terveisin",
+    "Met vriendelijke groet", "Met vriendelijke groeten", "Groeten", "Cordialement",
+    "Bien cordialement", "Salutations", "Saludos", "Atentamente", "Un saludo",
+    "Cordiali saluti", "Distinti saluti", "Saluti",
+)  # fmt: skip
+# Introductions are looked up in lower case with str.find: a branch opening on a
+# lower-case letter would make the cue pattern try every position of the text.
+_INTRODUCTIONS = (
+    "my name is ", "i am called ", "je m'appelle ", "ich heiße ", "jag heter ", "jeg heter ",
+    "ik heet ", "me llamo ", "mi chiamo ", "nimeni on ",
+)  # fmt: skip
+_NAME_AT = re.compile(_NAME)
+_TITLES_BETWEEN = r"(?:(?:Dr|Prof|Dott|Ing)\.?[ ]+)*"  # "Prof. Dr. Hans-Jürgen Schmidt"
+
+
+def _cue_pattern() -> re.Pattern[str]:
+    """One flat alternation, each branch opening on a capital letter.
+
+    Kept flat so the regex engine skips straight to the capitals that can open a cue
+    (a branch opening on a group or a character class makes it try every position).
+    """
+    branches = [rf"{re.escape(w)}\.?[ ]+{_TITLES_BETWEEN}" for w in _HONORIFICS]
+    branches += [rf"{re.escape(w)}[ ]+" for w in _SALUTATIONS]
+    branches += [rf"{re.escape(w)}[ \t]*:[ \t]*" for w in _LABELS]
+    branches += [rf"{re.escape(w)}[ \t]*[,.!]?[ \t]*\n[ \t]*" for w in _SIGN_OFFS]
+    return re.compile("|".join(sorted(branches, key=len, reverse=True)) + rf"(?=[{_UP}])")
+
+
+_NAME_CUES = _cue_pattern()
+_CUE_KIND = {w: "honorific" for w in _HONORIFICS} | {w: "salutation" for w in _SALUTATIONS}
+# What must follow a name after each kind of cue: "Dear Anna," but not "Dear Anna said".
+_AFTER_NAME = {
+    "salutation": re.compile(r"[ ]*(?:[,!:\n]|$)"),
+    "label": re.compile(r"[ \t]*(?:$|[\n,;.(<)])"),
+    "sign-off": re.compile(r"[ \t]*(?:\n|$)"),
+}
+# Capitalised words that follow these cues without being anyone's name.
+_NOT_NAMES = frozenset((
+    "Sir", "Madam", "Sirs", "Madams", "All", "Team", "Everyone", "Colleague", "Colleagues",
+    "Friends", "Friend", "Customer", "Customers", "Client", "Clients", "Member", "Members",
+    "Parent", "Parents", "Reader", "Readers", "Applicant", "Hiring", "Valued", "Support",
+    "Sales", "Finance", "Department", "Office", "Service", "Services", "Admin", "Manager",
+    "The", "Our", "Your", "This", "That", "There", "Here", "World", "Again", "Folks", "Guys",
+    "Everybody", "Dear", "Please", "Thanks", "Accounts", "Payable", "Receivable", "Board",
+    "Committee", "Editor", "Patient", "Unknown", "None",
+))  # fmt: skip
+
+_STREET_TYPES = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl"
+    r"|Way|Terrace|Close|Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens"
+    r"|Grove|Walk|Circle|Cir)"
+)
+_FRENCH_TYPES = r"(?:rue|avenue|boulevard|bd|place|allée|chemin|impasse|quai|cours|route)"
+_HOUSE = r"[0-9](?<![\w.,:/\-][0-9])[0-9]{0,4}[A-Za-z]?(?!\w)"
+# "221B Baker Street", "1600 Pennsylvania Avenue NW", "12 rue de la Paix".
+_NUMBER_FIRST = re.compile(
+    rf"{_HOUSE},?[ ]+(?:"
+    rf"(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))[ ]+){{1,4}}?{_STREET_TYPES}\b\.?"
+    rf"(?:[ ]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+    rf"|{_FRENCH_TYPES}[ ]+(?:(?:de[ ]la|de[ ]l'|du|des|de|d')[ ]*)?{_WORD}(?:[ ]+{_WORD}){{0,3}}"
+    r")"
+)
+# A house number after the street: "Hauptstraße 5", "Karl Johans gate 22", "Via Roma 12".
+_NUMBER_AFTER = re.compile(r"[0-9](?<=[^\W\d_][ ][0-9]|[.,][ ][0-9])[0-9]{0,3}[A-Za-z]?(?!\w)")
+_SUFFIXES = (
+    "straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer", "ring",
+    "gatan", "vägen", "gränd", "torget", "gata", "gaten", "veien", "vegen", "vei", "gade",
+    "vej", "allé", "katu", "tie", "kuja", "straat", "laan", "gracht", "plein", "singel",
+    "dijk",
+)  # fmt: skip
+# English words that end like a street name: "Spring 2024", "Brigade 2".
+_NOT_STREETS = re.compile(r"(?:ing|brigade|renegade)$")
+_SEPARATE_SUFFIXES = frozenset(("gate", "gata", "gaten", "vei", "veien", "vej", "gade", "straat"))
+_STREET_PREFIXES = (
+    r"(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Plaça|Carrer|Via|Viale|Piazza|Piazzale|Corso"
+    r"|Largo|Vicolo|Rua)"
+)
+_PREFIX_HINT = re.compile(_STREET_PREFIXES + r"[ ]")
+_PREFIXED_STREET = re.compile(
+    rf"(?:^|(?<=[\s,(])){_STREET_PREFIXES}[ ]+(?:(?:de|del|de la|de los|di|della|dei|do|da)[ ]+)?"
+    rf"(?:{_WORD}[ ]+){{0,3}}{_WORD},?[ ]$"
+)
+_STATES = frozenset((
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VT", "VA", "WA", "WV", "WI", "WY",
+))  # fmt: skip
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])"
+# What may follow a street and its number: a flat, then a postcode and town.
+_TAIL = re.compile(
+    rf"(?:[ ][A-Z](?:[ ]\d{{1,3}})?(?=,))?"
+    rf"(?:,?[ ]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor)\.?[ ]*[\w-]{{1,5}})?"
+    rf"(?:,[ ]*(?:"
+    rf"(?:\d{{3}}[ ]\d{{2}}|\d{{4}}[ ]?[A-Z]{{2}}(?![\w])|\d{{4,5}}|{_UK_POSTCODE})[ ]+{_WORD}(?:[ ][A-Z]\b)?"
+    rf"|{_WORD}(?:[ ]{_WORD}){{0,2}},?[ ]+(?:(?P<state>[A-Z]{{2}})[ ]+\d{{5}}(?:-\d{{4}})?\b|{_UK_POSTCODE})"
+    r"))?"
+)
+_FLAT_BEFORE = re.compile(r"(?:Flat|Apartment|Apt\.?|Unit|Suite)[ ]\w{1,5},?[ ]$")
+_PO_BOX = re.compile(r"(?:P\.?[ ]?O\.?|Post Office)[ ]?Box[ ]\d{1,6}\b")
+_POSTCODE_ALONE = re.compile(r"[A-Z](?<![\w][A-Z])[A-Z]?\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])")
+# "Austin, TX 78701": found from the state code, then the town before it.
+_STATE_ZIP = re.compile(r"[A-Z](?<![\w][A-Z])[A-Z][ ][0-9]{5}(?:-[0-9]{4})?(?!\w)")
+_TOWN_BEFORE = re.compile(rf"(?:{_WORD}[ ]){{0,2}}{_WORD},[ ]$")
+
+
+def names(text: str, lower: str) -> Iterator[Span]:
+    """``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself."""
+    found: list[tuple[int, int]] = []
+    for m in _NAME_CUES.finditer(text):
+        if m.start() and text[m.start() - 1].isalnum():
+            continue  # "Mr" inside a word
+        name = _NAME_AT.match(text, m.end())
+        if name is None:
+            continue
+        kind = _cue_kind(m.group())
+        after = _AFTER_NAME.get(kind)
+        if after is None or after.match(text, name.end()):
+            found.append(name.span())
+    for phrase in _INTRODUCTIONS:
+        i = lower.find(phrase)
+        while i != -1:
+            name = _NAME_AT.match(text, i + len(phrase))
+            if name is not None and (i == 0 or not text[i - 1].isalnum()):
+                found.append(name.span())
+            i = lower.find(phrase, i + 1)
+    for start, end in found:
+        if not any(word in _NOT_NAMES for word in text[start:end].split()):
+            yield start, end, "NAME"
+
+
+def _cue_kind(cue: str) -> str:
+    if "\n" in cue:
+        return "sign-off"
+    return "label" if ":" in cue else _CUE_KIND[cue.split()[0].rstrip(".")]
+
+
+def addresses(text: str) -> Iterator[Span]:
+    for m in _NUMBER_FIRST.finditer(text):
+        end = _tail_end(text, m.end())
+        if end == m.end() and _year_like(m.group().split(",")[0].split()[0]):
+            continue  # "In 2008 Wall Street banks failed": a year, unless a town follows
+        flat = _FLAT_BEFORE.search(text, max(0, m.start() - 16), m.start())
+        yield (flat.start() if flat else m.start()), end, "ADDRESS"
+    for m in _NUMBER_AFTER.finditer(text):
+        if _year_like(m.group()):
+            continue  # "Spring 2024"
+        start = _street_start(text, m.start() - 1)
+        if start is not None:
+            yield start, _tail_end(text, m.end()), "ADDRESS"
+    for pattern in (_PO_BOX, _POSTCODE_ALONE):
+        for m in pattern.finditer(text):
+            yield m.start(), m.end(), "ADDRESS"
+    for m in _STATE_ZIP.finditer(text):
+        town = _TOWN_BEFORE.search(text, max(0, m.start() - 60), m.start())
+        if town is not None and m.group()[:2] in _STATES:
+            yield town.start(), m.end(), "ADDRESS"
+
+
+def _street_start(text: str, space: int) -> int | None:
+    """Where the street name ends at ``space`` (the blank before a house number) begins."""
+    end = space - 1 if text[space - 1] == "," else space
+    start = end
+    while start and (text[start - 1].isalpha() or text[start - 1] in ".-'’"):
+        start -= 1
+    word = text[start:end]
+    lower = word.lower()
+    if (
+        word[:1].isupper()
+        and any(lower.endswith(s) and len(lower) > len(s) + 1 for s in _SUFFIXES)
+        and not _NOT_STREETS.search(lower)
+    ):
+        return start
+    if lower in _SEPARATE_SUFFIXES:  # "Karl Johans gate": the name comes before
+        words = re.search(rf"(?:{_WORD}[ ]){{1,3}}$", text[max(0, start - 60) : start])
+        return start - len(words.group()) if words else None
+    window = text[max(0, space - 80) : space + 1]
+    if word[:1].isupper() and _PREFIX_HINT.search(window):
+        window = window[window.rfind("\n") + 1 :]
+        prefixed = _PREFIXED_STREET.search(window)
+        if prefixed:
+            return space + 1 - len(window) + prefixed.start()
+    return None
+
+
+def _year_like(number: str) -> bool:
+    return len(number) == 4 and number.isdigit() and 1800 <= int(number) <= 2099
+
+
+def _tail_end(text: str, end: int) -> int:
+    tail = _TAIL.match(text, end)
+    if tail is None or tail.group("state") not in (None, *_STATES):
+        return end
+    return tail.end()
