@@ -35,6 +35,7 @@ _RUN = re.compile(
 )
 _UNIT = re.compile(r"[+\d()]+")
 _DIGITS = re.compile(r"\d+")
+_SEPARATORS = re.compile(r"[^\d+()]+")
 _DATE = re.compile(
     r"\d{1,2}([ ./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}\2\d{1,2}|(?:19|20)\d\d[01]\d[0-3]\d"
 )
@@ -42,7 +43,8 @@ _PHONE_CUE = re.compile(
     r"(?:\b(?:tel|tél|tlf|ph|phone|telephone|téléphone|telefon|telefono|teléfono|telefoon"
     r"|telefoonnummer|telefonnummer|mobile|mobil|mobiel|móvil|movil|portable|handy|cell"
     r"|cellulare|cellphone|gsm|fax|call|ring|sms|text|whatsapp|puh|puhelin|matkapuhelin"
-    r"|numero|número|contact number|reach me)\b|\bllám)[^\d]{0,24}$"
+    r"|numero|número|(?:my|her|his|your|our|their)(?: \w+)? number|reach (?:me|us|him|her|them))\b"
+    r"|\bllám)[^\d]{0,24}$"
 )
 _NOT_PHONE_CUE = re.compile(
     r"\b(?:order|invoice|inv|ref|reference|account|acct|customer|client|tracking|serial|s/n"
@@ -57,6 +59,14 @@ _MAX_UNITS = 8  # the longest identifier written in groups: a French NIR, 7 grou
 def numeric_identifiers(text: str, kinds: frozenset[str]) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` for phones, cards and numeric national IDs in ``text``."""
     for m in _RUN.finditer(text):
+        if " " not in m.group():  # one stretch: judge it whole (most dates, amounts, codes)
+            end = m.end()
+            if text[end : end + 1].isalnum():
+                continue  # "12345678kg": the run belongs to a word
+            kind = _judge(text, m.start(), end)
+            if kind is not None and kind in kinds:
+                yield m.start(), end, kind
+            continue
         units = [(m.start() + u.start(), m.start() + u.end()) for u in _UNIT.finditer(m.group())]
         units = [u for u in units if any(c.isdigit() for c in text[u[0] : u[1]])]
         if units and text[units[-1][1] : units[-1][1] + 1].isalnum():
@@ -75,14 +85,39 @@ def numeric_identifiers(text: str, kinds: frozenset[str]) -> Iterator[tuple[int,
             i += 1
 
 
+class _Before:
+    """The words just before a number, read only when its format needs them."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self._text, self._start = text, start
+        self._lower: str | None = None
+
+    def _search(self, pattern: re.Pattern[str]) -> bool:
+        if self._lower is None:
+            self._lower = self._text[max(0, self._start - 40) : self._start].lower()
+        return pattern.search(self._lower) is not None
+
+    def phone_word(self) -> bool:
+        return self._search(_PHONE_CUE)
+
+    def other_number_word(self) -> bool:
+        return self._search(_NOT_PHONE_CUE)
+
+    def code(self) -> bool:
+        return self._search(_CODE_BEFORE)
+
+    def cpr(self) -> bool:
+        return self._search(_CPR_CUE)
+
+
 def _judge(text: str, start: int, end: int) -> str | None:
     raw = text[start:end]
-    digits = "".join(_DIGITS.findall(raw))
+    groups = _DIGITS.findall(raw)
+    digits = "".join(groups)
     if not 7 <= len(digits) <= 19 or _DATE.fullmatch(raw):
         return None
-    before = text[max(0, start - 40) : start].lower()
-    groups = _DIGITS.findall(raw)
-    seps = set(re.findall(r"[^\d+()]+", raw))
+    before = _Before(text, start)
+    seps = set(_SEPARATORS.findall(raw))
     if _card(raw, digits, groups, seps, before):
         return "CARD"
     if _national_id(digits, groups, seps, before):
@@ -92,7 +127,7 @@ def _judge(text: str, start: int, end: int) -> str | None:
     return None
 
 
-def _card(raw: str, digits: str, groups: list[str], seps: set[str], before: str) -> bool:
+def _card(raw: str, digits: str, groups: list[str], seps: set[str], before: _Before) -> bool:
     if not 13 <= len(digits) <= 19 or "(" in raw or "+" in raw:
         return False
     if digits[0] not in "3456" and not 2221 <= int(digits[:4]) <= 2720:
@@ -100,7 +135,7 @@ def _card(raw: str, digits: str, groups: list[str], seps: set[str], before: str)
     if not luhn_ok(digits):
         return False
     if not seps:
-        return len(digits) in (14, 15, 16, 19) and not _NOT_PHONE_CUE.search(before)
+        return len(digits) in (14, 15, 16, 19) and not before.other_number_word()
     if len(seps) > 1:
         return False
     sizes = [len(g) for g in groups]
@@ -109,7 +144,7 @@ def _card(raw: str, digits: str, groups: list[str], seps: set[str], before: str)
     return len(sizes) >= 4 and all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4
 
 
-def _national_id(digits: str, groups: list[str], seps: set[str], before: str) -> bool:
+def _national_id(digits: str, groups: list[str], seps: set[str], before: _Before) -> bool:
     sizes = [len(g) for g in groups]
     if sizes == [3, 2, 4] and seps in ({"-"}, {" "}):
         return us_ssn_ok(*groups)
@@ -118,9 +153,7 @@ def _national_id(digits: str, groups: list[str], seps: set[str], before: str) ->
     if sizes == [12] and swedish_personal_number_ok(digits):
         return True
     if sizes == [6, 4] and seps == {"-"}:
-        return danish_cpr_mod11_ok(digits) or (
-            bool(_CPR_CUE.search(before)) and danish_cpr_date_ok(digits)
-        )
+        return danish_cpr_mod11_ok(digits) or (before.cpr() and danish_cpr_date_ok(digits))
     if (sizes == [11] or (sizes == [6, 5] and seps == {" "})) and norwegian_birth_number_ok(digits):
         return True
     if sizes in ([15], [1, 2, 2, 2, 3, 3, 2]) and seps <= {" "}:
@@ -128,7 +161,7 @@ def _national_id(digits: str, groups: list[str], seps: set[str], before: str) ->
     return sizes == [4, 2, 3] and seps == {"."} and dutch_bsn_ok(digits)
 
 
-def _phone(raw: str, digits: str, groups: list[str], seps: set[str], before: str) -> bool:
+def _phone(raw: str, digits: str, groups: list[str], seps: set[str], before: _Before) -> bool:
     n = len(digits)
     if n > 15 or raw.count("(") != raw.count(")"):
         return False
@@ -143,18 +176,16 @@ def _phone(raw: str, digits: str, groups: list[str], seps: set[str], before: str
         return re.match(r"\(0?\d{1,4}\) ?\d", raw) is not None and 8 <= n <= 12
     if "(" in raw or ("/" in raw and raw[0] != "0"):
         return False
-    cue = _PHONE_CUE.search(before) is not None
-    if (not cue and _NOT_PHONE_CUE.search(before)) or _CODE_BEFORE.search(before):
+    trunk = raw[0] == "0" and raw[1] != "0"  # the trunk prefix of most national plans
+    if not seps:  # bare digits: a phone's length and a word like "call", or a trunk 0
+        if not 8 <= n <= 12 or before.code():
+            return False
+        return before.phone_word() or (trunk and 10 <= n <= 11 and not before.other_number_word())
+    if not _separators_ok(raw, seps) or not 8 <= n <= 12 or before.code():
         return False
-    if not seps:  # bare digits: a trunk 0 and a phone's length, or a word like "call"
-        return (cue and 8 <= n <= 12) or (raw[0] == "0" and raw[1] != "0" and 10 <= n <= 11)
-    if not _separators_ok(raw, seps):
-        return False
-    if raw[0] == "0" and raw[1] != "0":  # trunk prefix of most national plans
-        return 8 <= n <= 12 and 2 <= sizes[0] <= 6
-    if _us_shape(groups, seps):
-        return True
-    return cue and 8 <= n <= 12  # no-trunk plans (NO, DK, ES, IT mobiles, IN): need a word
+    if (trunk and 2 <= sizes[0] <= 6) or _us_shape(groups, seps):
+        return before.phone_word() or not before.other_number_word()
+    return before.phone_word()  # no-trunk plans (NO, DK, ES, IT mobiles, IN): need a word
 
 
 def _separators_ok(raw: str, seps: set[str]) -> bool:

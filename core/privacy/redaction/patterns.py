@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from core.privacy.redaction.checks import (
     finnish_personal_identity_code_ok,
@@ -26,35 +26,35 @@ _EMAIL_SPELLED = re.compile(
     r"(?<![\w.%+-])[\w%+-][\w.%+-]*[ ]?[\[(]at[\])][ ]?[\w-]+(?:[ ]?[\[(]dot[\])][ ]?[\w-]+)+",
     re.IGNORECASE,
 )
-# IBAN: found from its check digits (two letters before them), any case, spaces or dashes.
-_IBAN = re.compile(
-    r"[0-9](?<=[A-Za-z]{2}[0-9])(?<![\w][A-Za-z]{2}[0-9])[0-9](?:[ -]?[A-Za-z0-9]){11,30}"
-    r"(?![A-Za-z0-9])"
-)
-_IPV4 = re.compile(
-    r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?!\w|\.[0-9])"
-)
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together: worth a look
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:][0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?![\w:])")
 _VERSION_CUE = re.compile(
     r"(?:\bv|\b(?:version|ver|release|build|firmware|section|chapter|clause|figure|table"
     r"|step|rule|article|art|par|para)\.?\s*|§\s*)$"
 )
-_UK_NI = re.compile(
-    r"[A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z](?<!BG|GB|NK|KN|TN|NT|ZZ)"
-    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+# One pass over the digits that can open an identifier with letters: the branches are told
+# apart by what precedes the digit, so no branch hides another.
+_DIGIT_LED = re.compile(
+    # IBAN, from its check digits: two letters before them (any case, spaces or dashes).
+    r"[0-9](?:(?<=[A-Za-z]{2}[0-9])(?<![\w][A-Za-z]{2}[0-9])"
+    r"(?P<iban>[0-9](?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9]))"
+    # Codice fiscale, from its first digit: six letters before it.
+    r"|(?<=[A-Za-z]{6}[0-9])(?<![\w][A-Za-z]{6}[0-9])"
+    r"(?P<cf>[0-9][A-Za-z][0-9]{2}[A-Za-z][0-9]{3}[A-Za-z](?![\w]))"
+    # Finnish personal identity code, Spanish DNI, IPv4: a free digit.
+    r"|(?<![\w.,:/+\-][0-9])(?:(?P<fi>[0-9]{5}[-+A-FU-Y][0-9]{3}[0-9A-Y])|(?P<dni>[0-9]{7}-?[A-Z]))(?![\w])"
+    r"|(?<![\w.][0-9])(?P<ip>[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})(?![\w]|\.[0-9])"
+    # Anything else holding five digits close together: a value a label may name.
+    r"|(?<![0-9][0-9])(?P<value>)(?=(?:[A-Za-z0-9 .\-/]{0,2}[0-9]){4}))"
 )
-# Finnish personal identity code and Spanish DNI, in one pass: both open on a free digit.
-_FINNISH_OR_DNI = re.compile(
-    r"[0-9](?<![\w.,:/+\-][0-9])(?:(?P<fi>[0-9]{5}[-+A-FU-Y][0-9]{3}[0-9A-Y])|[0-9]{7}-?[A-Z])(?!\w)"
-)
-_NIE = re.compile(r"[XYZ](?<!\w[XYZ])-?\d{7}-?[A-Z](?!\w)")
-# Codice fiscale, found from its first digit: six letters before it.
-_FISCAL_CODE = re.compile(
-    r"[0-9](?<=[A-Za-z]{6}[0-9])(?<!\w[A-Za-z]{6}[0-9])[0-9][A-Za-z][0-9]{2}[A-Za-z][0-9]{3}[A-Za-z]"
-    r"(?!\w)"
+# UK National Insurance number and Spanish NIE: a free capital letter.
+_LETTER_LED = re.compile(
+    r"[A-Z](?<![\w][A-Z])(?:"
+    r"(?<=[A-CEGHJ-PR-TW-Z])(?P<ni>[A-CEGHJ-NPR-TW-Z](?<!BG|GB|NK|KN|TN|NT|ZZ)"
+    r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D])(?![\w])"
+    r"|(?<=[XYZ])(?P<nie>-?[0-9]{7}-?[A-Z])(?![\w]))"
 )
 # Any other national ID is caught after a label; bare digit runs are too ambiguous.
-# Looked up in lower case with str.find, each on its own: much faster than one alternation.
 _ID_LABELS = (
     "ssn", "social security", "national insurance", "ni", "nino", "passport", "national id",
     "id card", "identity card", "tax id", "tax number", "tin", "tfn", "tax file", "medicare",
@@ -65,6 +65,15 @@ _ID_LABELS = (
     "steuer-id", "steuerid", "steueridentifikationsnummer", "idnr", "insee", "nir",
     "sozialversicherungsnummer", "svnr", "ahv", "avs",
 )  # fmt: skip
+# The first word of each label: a set lookup decides whether a label regex is worth running.
+_LABEL_FIRST_WORDS = frozenset(re.split(r"[^\w]", label)[0] for label in _ID_LABELS)
+_LABEL = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(w) for w in sorted(_ID_LABELS, key=len, reverse=True))
+    + r")(?![^\W\d_])"
+)
+_LABEL_REACH = 48  # how far before a value its label may start
+_WORDS = re.compile(r"[^\W\d_]+")
 # After a label: "number", "no.", ":" and the like, then the value, which holds digits.
 _LABELLED_VALUE = re.compile(
     r"(?:[ \t-]*(?:number|no|nr|num|nummer|#)\.?)?[ \t]*(?:is[ \t]+|[:#=][ \t]*)?"
@@ -76,72 +85,78 @@ _SHORT_LABEL = 4  # "tin", "pan", "nie": a label this short must be written with
 
 def emails(text: str, lower: str) -> Iterator[Span]:
     """``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself."""
-    for lo, hi in _windows(text, "@", 80, 260):
+    for lo, hi in _windows(text, re.compile("@"), 80, 260):
         for m in _EMAIL.finditer(text, lo, hi):
             yield m.start(), m.end(), "EMAIL"
     for needle in ("(at)", "[at]"):
-        for lo, hi in _windows(lower, needle, 80, 200):
+        for lo, hi in _windows(lower, re.compile(re.escape(needle)), 80, 200):
             for m in _EMAIL_SPELLED.finditer(text, lo, hi):
                 yield m.start(), m.end(), "EMAIL"
 
 
-def ibans(text: str) -> Iterator[Span]:
-    for m in _IBAN.finditer(text):
-        start, raw = m.start() - 2, text[m.start() - 2 : m.end()]
-        cuts = [i for i, c in enumerate(raw) if c in " -"] + [len(raw)]
-        for cut in reversed(cuts):  # the pattern may swallow a following short word
-            if iban_ok(re.sub(r"[ -]", "", raw[:cut])):
-                yield start, start + cut, "IBAN"
-                break
+def digit_led(text: str, lower: str, kinds: frozenset[str]) -> Iterator[Span]:
+    """IBANs, IPv4 addresses, national IDs that mix digits and letters, labelled IDs.
+
+    ``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself.
+    """
+    labelled_until = -1
+    for m in _DIGIT_LED.finditer(text):
+        if m.group("value") is not None:
+            if "ID" in kinds and m.start() >= labelled_until:
+                for span in _labelled_id(text, lower, m.start()):
+                    labelled_until = span[1]
+                    yield span
+        elif m.group("iban") is not None:
+            if "IBAN" in kinds:
+                yield from _iban(text, m.start() - 2, m.end())
+        elif m.group("ip") is not None:
+            octets = m.group().split(".")
+            if "IP" in kinds and all(int(o) <= 255 for o in octets) and not _version(text, m):
+                yield m.start(), m.end(), "IP"
+        elif "ID" in kinds:
+            start = m.start() - 6 if m.group("cf") is not None else m.start()
+            check = {"cf": italian_fiscal_code_ok, "fi": finnish_personal_identity_code_ok}
+            group = next(g for g in ("cf", "fi", "dni") if m.group(g) is not None)
+            if check.get(group, spanish_dni_ok)(text[start : m.end()]):
+                yield start, m.end(), "ID"
 
 
-def ip_addresses(text: str) -> Iterator[Span]:
-    for m in _IPV4.finditer(text):
-        if all(int(octet) <= 255 for octet in m.group().split(".")) and not _version(text, m):
-            yield m.start(), m.end(), "IP"
-    for lo, hi in _windows(text, ":", 50, 50):
+def letter_led(text: str) -> Iterator[Span]:
+    """UK National Insurance numbers and Spanish NIEs."""
+    for m in _LETTER_LED.finditer(text):
+        if m.group("ni") is not None or spanish_dni_ok(m.group()):
+            yield m.start(), m.end(), "ID"
+
+
+def ipv6_addresses(text: str) -> Iterator[Span]:
+    for lo, hi in _windows(text, _IPV6_HINT, 50, 50):
         for m in _IPV6.finditer(text, lo, hi):
             raw = m.group().rstrip(".")
             if any(c.isalnum() for c in raw) and _valid_ipv6(raw):
                 yield m.start(), m.start() + len(raw), "IP"
 
 
-def lettered_ids(text: str) -> Iterator[Span]:
-    checks: list[tuple[re.Pattern[str], Callable[[str], bool] | None, int]] = [
-        (_UK_NI, None, 0),
-        (_FINNISH_OR_DNI, _finnish_or_dni_ok, 0),
-        (_NIE, spanish_dni_ok, 0),
-        (_FISCAL_CODE, italian_fiscal_code_ok, 6),
-    ]
-    for pattern, check, back in checks:
-        for m in pattern.finditer(text):
-            start = m.start() - back
-            if check is None or check(text[start : m.end()]):
-                yield start, m.end(), "ID"
+def _iban(text: str, start: int, end: int) -> Iterator[Span]:
+    raw = text[start:end]
+    cuts = [i for i, c in enumerate(raw) if c in " -"] + [len(raw)]
+    for cut in reversed(cuts):  # the pattern may swallow a following short word
+        if iban_ok(re.sub(r"[ -]", "", raw[:cut])):
+            yield start, start + cut, "IBAN"
+            return
 
 
-def labelled_ids(text: str, lower: str) -> Iterator[Span]:
-    """``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself."""
-    for label in _ID_LABELS:
-        lo = lower.find(label)
-        while lo != -1:
-            hi = lo + len(label)
-            lo, found = lower.find(label, hi), lo
-            if found and (text[found - 1].isalnum() or text[found - 1] in "_-"):
-                continue  # inside a word
-            if hi < len(text) and text[hi].isalpha():
-                continue
-            if len(label) <= _SHORT_LABEL and text[found:hi].islower():
-                continue
-            m = _LABELLED_VALUE.match(text, hi)
-            if m is not None and sum(c.isdigit() for c in m.group("v")) >= 5:
-                yield m.start("v"), m.end("v"), "ID"
-
-
-def _finnish_or_dni_ok(code: str) -> bool:
-    if len(code) == 11 and not code[6].isdigit():
-        return finnish_personal_identity_code_ok(code)
-    return spanish_dni_ok(code)
+def _labelled_id(text: str, lower: str, value_at: int) -> Iterator[Span]:
+    """The value around ``value_at`` when a label such as "SSN:" or "BSN" stands before it."""
+    lo = max(0, value_at - _LABEL_REACH)
+    if _LABEL_FIRST_WORDS.isdisjoint(_WORDS.findall(lower, lo, value_at)):
+        return
+    for label in _LABEL.finditer(lower, lo, value_at):
+        if len(label.group()) <= _SHORT_LABEL and text[label.start() : label.end()].islower():
+            continue  # "tin", "pan" as words
+        m = _LABELLED_VALUE.match(text, label.end())
+        if m is not None and m.end() > value_at and sum(c.isdigit() for c in m.group("v")) >= 5:
+            yield m.start("v"), m.end("v"), "ID"
+            return
 
 
 def _version(text: str, m: re.Match[str]) -> bool:
@@ -156,15 +171,13 @@ def _valid_ipv6(raw: str) -> bool:
     return True
 
 
-def _windows(text: str, needle: str, before: int, after: int) -> list[tuple[int, int]]:
-    """Merged stretches around each ``needle``: a rare character gates a costlier pattern."""
+def _windows(text: str, needle: re.Pattern[str], before: int, after: int) -> list[tuple[int, int]]:
+    """Merged stretches around each ``needle``: a rare mark gates a costlier pattern."""
     out: list[tuple[int, int]] = []
-    i = text.find(needle)
-    while i != -1:
-        lo, hi = max(0, i - before), min(len(text), i + after)
+    for m in needle.finditer(text):
+        lo, hi = max(0, m.start() - before), min(len(text), m.end() + after)
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], hi)
         else:
             out.append((lo, hi))
-        i = text.find(needle, i + 1)
     return out

@@ -23,10 +23,11 @@ Span = tuple[int, int, str]
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 _LO = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
 # A capitalised word: O'Brien, McDonald, Hans-Jürgen, Queen's.
-_WORD = (
-    rf"[{_UP}](?:['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?"
+_WORD_REST = (
+    rf"(?:['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?"
     rf"(?:-[{_UP}](?:['’][{_UP}])?[{_LO}]+)*(?:['’]s)?"
 )
+_WORD = rf"[{_UP}]{_WORD_REST}"
 _PARTICLE = r"(?:van|von|der|den|de|del|della|da|di|du|la|le|ter|ten|af|av|bin|ibn|al|dos|das)"
 _INITIALS = rf"(?:[{_UP}]\.[ ]?)*"
 _NAME = (
@@ -64,11 +65,9 @@ _SIGN_OFFS = (
     "Bien cordialement", "Salutations", "Saludos", "Atentamente", "Un saludo",
     "Cordiali saluti", "Distinti saluti", "Saluti",
 )  # fmt: skip
-# Introductions are looked up in lower case with str.find: a branch opening on a
-# lower-case letter would make the cue pattern try every position of the text.
 _INTRODUCTIONS = (
-    "my name is ", "i am called ", "je m'appelle ", "ich heiße ", "jag heter ", "jeg heter ",
-    "ik heet ", "me llamo ", "mi chiamo ", "nimeni on ",
+    "my name is", "i am called", "je m'appelle", "ich heiße", "jag heter", "jeg heter",
+    "ik heet", "me llamo", "mi chiamo", "nimeni on",
 )  # fmt: skip
 _NAME_AT = re.compile(_NAME)
 _TITLES_BETWEEN = r"(?:(?:Dr|Prof|Dott|Ing)\.?[ ]+)*"  # "Prof. Dr. Hans-Jürgen Schmidt"
@@ -88,6 +87,17 @@ def _cue_pattern() -> re.Pattern[str]:
 
 
 _NAME_CUES = _cue_pattern()
+# A name opening on a capital right after an introduction, in either case; the lookbehinds
+# sit after the capital so the engine skips straight to capitals.
+_INTRODUCED = re.compile(
+    rf"[{_UP}](?:"
+    + "|".join(
+        f"(?<={re.escape(variant)} .)"
+        for phrase in _INTRODUCTIONS
+        for variant in (phrase, phrase.capitalize())
+    )
+    + ")"
+)
 _CUE_KIND = {w: "honorific" for w in _HONORIFICS} | {w: "salutation" for w in _SALUTATIONS}
 # What must follow a name after each kind of cue: "Dear Anna," but not "Dear Anna said".
 _AFTER_NAME = {
@@ -121,25 +131,43 @@ _NUMBER_FIRST = re.compile(
     rf"|{_FRENCH_TYPES}[ ]+(?:(?:de[ ]la|de[ ]l'|du|des|de|d')[ ]*)?{_WORD}(?:[ ]+{_WORD}){{0,3}}"
     r")"
 )
-# A house number after the street: "Hauptstraße 5", "Karl Johans gate 22", "Via Roma 12".
-_NUMBER_AFTER = re.compile(r"[0-9](?<=[^\W\d_][ ][0-9]|[.,][ ][0-9])[0-9]{0,3}[A-Za-z]?(?!\w)")
 _SUFFIXES = (
     "straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer", "ring",
     "gatan", "vägen", "gränd", "torget", "gata", "gaten", "veien", "vegen", "vei", "gade",
     "vej", "allé", "katu", "tie", "kuja", "straat", "laan", "gracht", "plein", "singel",
     "dijk",
 )  # fmt: skip
+_SEPARATE_SUFFIXES = ("gate", "gata", "gaten", "vei", "veien", "vej", "gade", "straat")
 # English words that end like a street name: "Spring 2024", "Brigade 2".
 _NOT_STREETS = re.compile(r"(?:ing|brigade|renegade)$")
-_SEPARATE_SUFFIXES = frozenset(("gate", "gata", "gaten", "vei", "veien", "vej", "gade", "straat"))
-_STREET_PREFIXES = (
-    r"(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Plaça|Carrer|Via|Viale|Piazza|Piazzale|Corso"
-    r"|Largo|Vicolo|Rua)"
+_UK_POSTCODE_REST = r"[A-Z]?\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])"
+_UK_POSTCODE = "[A-Z]" + _UK_POSTCODE_REST
+
+
+def _house_after(group: str) -> str:
+    return rf",?[ ](?P<{group}>[0-9]{{1,4}}[A-Za-z]?)(?![\w])"
+
+
+_COMPOUND_SUFFIX = "(?:" + "|".join(re.escape(x) for x in _SUFFIXES) + ")"
+_SEPARATE_SUFFIX = "(?:" + "|".join(_SEPARATE_SUFFIXES) + ")"
+_NUMBER = _house_after("number")
+_NUMBER2 = _house_after("number2")
+# Everything that opens on a free capital letter, in one pass: a street name then its
+# number ("Hauptstraße 5", "Karl Johans gate 22"), a PO box, a UK postcode, "TX 78701".
+_CAPITAL_LED = re.compile(
+    rf"[{_UP}](?<![\w][{_UP}])(?:"
+    rf"(?P<compound>[{_LO}{_UP}'’-]*?{_COMPOUND_SUFFIX}){_NUMBER}"
+    rf"|{_WORD_REST}(?:[ ]{_WORD}){{0,2}}[ ]{_SEPARATE_SUFFIX}{_NUMBER2}"
+    r"|(?<=P)(?:\.?[ ]?O\.?|ost[ ]Office)[ ]?Box[ ][0-9]{1,6}(?![\w])"
+    rf"|(?P<postcode>{_UK_POSTCODE_REST})"
+    r"|(?P<state>[A-Z])[ ][0-9]{5}(?:-[0-9]{4})?(?![\w])"
+    r")"
 )
-_PREFIX_HINT = re.compile(_STREET_PREFIXES + r"[ ]")
+# "Calle Mayor 5", "Via Roma 12", "Avenida de la Constitución 3".
 _PREFIXED_STREET = re.compile(
-    rf"(?:^|(?<=[\s,(])){_STREET_PREFIXES}[ ]+(?:(?:de|del|de la|de los|di|della|dei|do|da)[ ]+)?"
-    rf"(?:{_WORD}[ ]+){{0,3}}{_WORD},?[ ]$"
+    r"(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Plaça|Carrer|Via|Viale|Piazza|Piazzale|Corso"
+    r"|Largo|Vicolo|Rua)[ ]+(?:(?:de|del|de la|de los|di|della|dei|do|da)[ ]+)?"
+    rf"(?:{_WORD}[ ]+){{0,3}}{_WORD}{_NUMBER}"
 )
 _STATES = frozenset((
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
@@ -147,7 +175,6 @@ _STATES = frozenset((
     "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
     "VT", "VA", "WA", "WV", "WI", "WY",
 ))  # fmt: skip
-_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])"
 # What may follow a street and its number: a flat, then a postcode and town.
 _TAIL = re.compile(
     rf"(?:[ ][A-Z](?:[ ]\d{{1,3}})?(?=,))?"
@@ -158,15 +185,10 @@ _TAIL = re.compile(
     r"))?"
 )
 _FLAT_BEFORE = re.compile(r"(?:Flat|Apartment|Apt\.?|Unit|Suite)[ ]\w{1,5},?[ ]$")
-_PO_BOX = re.compile(r"(?:P\.?[ ]?O\.?|Post Office)[ ]?Box[ ]\d{1,6}\b")
-_POSTCODE_ALONE = re.compile(r"[A-Z](?<![\w][A-Z])[A-Z]?\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])")
-# "Austin, TX 78701": found from the state code, then the town before it.
-_STATE_ZIP = re.compile(r"[A-Z](?<![\w][A-Z])[A-Z][ ][0-9]{5}(?:-[0-9]{4})?(?!\w)")
 _TOWN_BEFORE = re.compile(rf"(?:{_WORD}[ ]){{0,2}}{_WORD},[ ]$")
 
 
-def names(text: str, lower: str) -> Iterator[Span]:
-    """``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself."""
+def names(text: str) -> Iterator[Span]:
     found: list[tuple[int, int]] = []
     for m in _NAME_CUES.finditer(text):
         if m.start() and text[m.start() - 1].isalnum():
@@ -178,13 +200,10 @@ def names(text: str, lower: str) -> Iterator[Span]:
         after = _AFTER_NAME.get(kind)
         if after is None or after.match(text, name.end()):
             found.append(name.span())
-    for phrase in _INTRODUCTIONS:
-        i = lower.find(phrase)
-        while i != -1:
-            name = _NAME_AT.match(text, i + len(phrase))
-            if name is not None and (i == 0 or not text[i - 1].isalnum()):
-                found.append(name.span())
-            i = lower.find(phrase, i + 1)
+    for m in _INTRODUCED.finditer(text):
+        name = _NAME_AT.match(text, m.start())
+        if name is not None:
+            found.append(name.span())
     for start, end in found:
         if not any(word in _NOT_NAMES for word in text[start:end].split()):
             yield start, end, "NAME"
@@ -203,45 +222,22 @@ def addresses(text: str) -> Iterator[Span]:
             continue  # "In 2008 Wall Street banks failed": a year, unless a town follows
         flat = _FLAT_BEFORE.search(text, max(0, m.start() - 16), m.start())
         yield (flat.start() if flat else m.start()), end, "ADDRESS"
-    for m in _NUMBER_AFTER.finditer(text):
-        if _year_like(m.group()):
-            continue  # "Spring 2024"
-        start = _street_start(text, m.start() - 1)
-        if start is not None:
-            yield start, _tail_end(text, m.end()), "ADDRESS"
-    for pattern in (_PO_BOX, _POSTCODE_ALONE):
-        for m in pattern.finditer(text):
+    for m in _CAPITAL_LED.finditer(text):
+        number = m.group("number") or m.group("number2")
+        if number is not None:
+            compound = m.group("compound")
+            if _year_like(number) or (compound and _NOT_STREETS.search(compound)):
+                continue  # "Spring 2024", "Brigade 2"
+            yield m.start(), _tail_end(text, m.end()), "ADDRESS"
+        elif m.group("state") is not None:
+            town = _TOWN_BEFORE.search(text, max(0, m.start() - 60), m.start())
+            if town is not None and m.group()[:2] in _STATES:
+                yield town.start(), m.end(), "ADDRESS"
+        else:
             yield m.start(), m.end(), "ADDRESS"
-    for m in _STATE_ZIP.finditer(text):
-        town = _TOWN_BEFORE.search(text, max(0, m.start() - 60), m.start())
-        if town is not None and m.group()[:2] in _STATES:
-            yield town.start(), m.end(), "ADDRESS"
-
-
-def _street_start(text: str, space: int) -> int | None:
-    """Where the street name ends at ``space`` (the blank before a house number) begins."""
-    end = space - 1 if text[space - 1] == "," else space
-    start = end
-    while start and (text[start - 1].isalpha() or text[start - 1] in ".-'’"):
-        start -= 1
-    word = text[start:end]
-    lower = word.lower()
-    if (
-        word[:1].isupper()
-        and any(lower.endswith(s) and len(lower) > len(s) + 1 for s in _SUFFIXES)
-        and not _NOT_STREETS.search(lower)
-    ):
-        return start
-    if lower in _SEPARATE_SUFFIXES:  # "Karl Johans gate": the name comes before
-        words = re.search(rf"(?:{_WORD}[ ]){{1,3}}$", text[max(0, start - 60) : start])
-        return start - len(words.group()) if words else None
-    window = text[max(0, space - 80) : space + 1]
-    if word[:1].isupper() and _PREFIX_HINT.search(window):
-        window = window[window.rfind("\n") + 1 :]
-        prefixed = _PREFIXED_STREET.search(window)
-        if prefixed:
-            return space + 1 - len(window) + prefixed.start()
-    return None
+    for m in _PREFIXED_STREET.finditer(text):
+        if not (m.start() and text[m.start() - 1].isalnum()) and not _year_like(m.group("number")):
+            yield m.start(), _tail_end(text, m.end()), "ADDRESS"
 
 
 def _year_like(number: str) -> bool:

@@ -61,10 +61,11 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """``text`` with every identifier replaced by its placeholder."""
-        for m in _PLACEHOLDER.finditer(text):
-            token = _canonical(m)
-            if token not in self._originals:
-                self._reserved.add(token)
+        if "_" in text or "[" in text:  # the only marks a placeholder can be written with
+            for m in _PLACEHOLDER.finditer(text):
+                token = _canonical(m)
+                if token not in self._originals:
+                    self._reserved.add(token)
         parts: list[str] = []
         pos = 0
         for f in self.findings(text):
