@@ -40,11 +40,12 @@ from tests.redaction_set import PEOPLE_KINDS, Score, load_set, score  # noqa: E4
 BASELINE_COMMIT = "c599268"  # the last commit with the single-module redactor
 RECALL_TARGET = 0.98
 SPEED_TARGET = 2.0
-VOCABULARY = (
+PROSE = (
     "the committee reviewed quarterly figures and noted that revenue in the northern region "
     "grew while costs for logistics staff travel and software licences rose slightly over "
     "plan we expect the new contract to be signed after the audit of the supplier accounts"
-).split()
+)
+VOCABULARY = PROSE.split()
 
 
 def _pct(part: int, whole: int) -> str:
@@ -177,7 +178,9 @@ def report_speed(runs: int) -> float | None:
         "now, structured kinds only": lambda t: Redactor(STRUCTURED_KINDS).redact(t),
     }
     if baseline is not None:
-        contenders = {f"before ({BASELINE_COMMIT})": lambda t: baseline.Redactor().redact(t)} | contenders
+        contenders = {
+            f"before ({BASELINE_COMMIT})": lambda t: baseline.Redactor().redact(t)
+        } | contenders
     else:
         print(f"   (no git history for {BASELINE_COMMIT}: no baseline in this run)")
     times: dict[str, list[float]] = {name: [] for name in contenders}
@@ -194,7 +197,9 @@ def report_speed(runs: int) -> float | None:
         return None
     ratios = [
         now / before
-        for now, before in zip(times["now, all kinds"], times[f"before ({BASELINE_COMMIT})"], strict=True)
+        for now, before in zip(
+            times["now, all kinds"], times[f"before ({BASELINE_COMMIT})"], strict=True
+        )
     ]
     ratio = statistics.median(ratios)
     print(f"   ratio now/before (median of paired runs): {ratio:.2f}x  (target <= {SPEED_TARGET}x)")

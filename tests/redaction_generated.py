@@ -107,22 +107,30 @@ def _iban(rng: random.Random) -> str:
 
 
 def _date(rng: random.Random, first: int = 1935, last: int = 2015) -> datetime.date:
-    return datetime.date(first, 1, 1) + datetime.timedelta(days=rng.randint(0, (last - first) * 365))
+    return datetime.date(first, 1, 1) + datetime.timedelta(
+        days=rng.randint(0, (last - first) * 365)
+    )
 
 
 def _swedish(rng: random.Random) -> str:
     d = _date(rng)
     body = d.strftime("%y%m%d") + f"{rng.randint(0, 999):03d}"
     number = next(body + str(c) for c in range(10) if luhn_ok(body + str(c)))
-    return rng.choice([number[:6] + "-" + number[6:], d.strftime("%Y") + number[2:6] + "-" + number[6:]])
+    return rng.choice(
+        [number[:6] + "-" + number[6:], d.strftime("%Y") + number[2:6] + "-" + number[6:]]
+    )
 
 
 def _norwegian(rng: random.Random) -> str:
     while True:
         d = [int(c) for c in _date(rng).strftime("%d%m%y") + f"{rng.randint(0, 499):03d}"]
-        k1 = (11 - sum(w * x for w, x in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), d, strict=True)) % 11) % 11
+        k1 = (
+            11 - sum(w * x for w, x in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), d, strict=True)) % 11
+        ) % 11
         d.append(k1)
-        k2 = (11 - sum(w * x for w, x in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), d, strict=True)) % 11) % 11
+        k2 = (
+            11 - sum(w * x for w, x in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), d, strict=True)) % 11
+        ) % 11
         if k1 < 10 and k2 < 10:
             return "".join(map(str, d)) + str(k2)
 
@@ -166,7 +174,9 @@ def _email(rng: random.Random) -> str:
     first = rng.choice(["anna", "lars", "j", "maria", "kenji", "o.brien", "fatima"])
     last = rng.choice(["berg", "smith", "garcia-lopez", "nguyen", "de.vries", "okafor"])
     local = f"{first}.{last}" + rng.choice(["", "", "+news", "+2024", "_77"])
-    domain = rng.choice(["example.com", "mail.example.org", "clinic.example.co.uk", "example-law.fi"])
+    domain = rng.choice(
+        ["example.com", "mail.example.org", "clinic.example.co.uk", "example-law.fi"]
+    )
     email = f"{local}@{domain}"
     return rng.choice([email, email, email.upper(), email.title()])
 
@@ -175,7 +185,9 @@ def _ip(rng: random.Random) -> str:
     if rng.random() < 0.5:
         return ".".join(str(rng.randint(1, 254)) for _ in range(4))
     groups = [f"{rng.randint(0, 0xFFFF):x}" for _ in range(8)]
-    return rng.choice([":".join(groups), f"2001:db8::{groups[0]}:{groups[1]}", f"fe80::{groups[2]}"])
+    return rng.choice(
+        [":".join(groups), f"2001:db8::{groups[0]}:{groups[1]}", f"fe80::{groups[2]}"]
+    )
 
 
 IDENTIFIERS: dict[str, tuple[str, Maker, list[str]]] = {
@@ -202,7 +214,9 @@ def _isbn13(rng: random.Random) -> str:
 
 def _ean13(rng: random.Random) -> str:
     body = f"{rng.randint(100_000_000_000, 999_999_999_999)}"
-    return body + str((10 - sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body)) % 10) % 10)
+    return body + str(
+        (10 - sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body)) % 10) % 10
+    )
 
 
 def _amount(rng: random.Random) -> str:
@@ -245,7 +259,14 @@ def generated_set(seed: int = 14, per_format: int = 8) -> list[Sentence]:
             for i in range(per_format):
                 contexts = PHONE_CONTEXTS_WITH_CUE if i % 2 == 0 else PHONE_CONTEXTS_PLAIN
                 cue = "with cue" if i % 2 == 0 else "plain"
-                out.append(_identifier(f"phone/{family}/{cue}", "PHONE", _digits(rng, pattern), rng.choice(contexts)))
+                out.append(
+                    _identifier(
+                        f"phone/{family}/{cue}",
+                        "PHONE",
+                        _digits(rng, pattern),
+                        rng.choice(contexts),
+                    )
+                )
     for name, (kind, make, contexts) in IDENTIFIERS.items():
         for _ in range(per_format * 4):
             out.append(_identifier(f"{kind.lower()}/{name}", kind, make(rng), rng.choice(contexts)))
@@ -253,10 +274,14 @@ def generated_set(seed: int = 14, per_format: int = 8) -> list[Sentence]:
         for _ in range(per_format * 6):
             value, context = make(rng), rng.choice(contexts)
             start = context.index("{}")
-            out.append(Sentence(f"keep/{name}", context.format(value), (), ((start, start + len(value)),)))
+            out.append(
+                Sentence(f"keep/{name}", context.format(value), (), ((start, start + len(value)),))
+            )
     return out
 
 
 def _identifier(category: str, kind: str, value: str, context: str) -> Sentence:
     start = context.index("{}")
-    return Sentence(category, context.format(value), (Labelled(kind, start, start + len(value)),), ())
+    return Sentence(
+        category, context.format(value), (Labelled(kind, start, start + len(value)),), ()
+    )
