@@ -236,6 +236,7 @@ def _date_text(rng: random.Random) -> str:
     ]))  # fmt: skip
 
 
+AMBIGUOUS_DATE_SERIAL = "date serial after another word"
 LOOKALIKES: dict[str, tuple[Maker, list[str]]] = {
     "ISBN-13": (_isbn13, ["ISBN {}", "The book ({}) is out of print.", "Order by ISBN {}."]),
     "EAN-13": (_ean13, ["EAN {}", "Barcode {} on the box.", "Scan {} at the till."]),
@@ -246,6 +247,21 @@ LOOKALIKES: dict[str, tuple[Maker, list[str]]] = {
     "grouped count": (lambda r: " ".join(f"{r.randint(100, 999)}" for _ in range(r.randint(3, 4))), ["Sales: {} units.", "Q1 to Q4: {}", "Rows {} were dropped."]),
     "version": (lambda r: ".".join(str(r.randint(0, 30)) for _ in range(r.randint(3, 4))), ["Upgrade to version {}.", "Requires v{} or later.", "Build {} is affected."]),
     "page range": (lambda r: f"{(a := r.randint(100, 9000))}-{a + r.randint(1, 99)}", ["See pp. {}.", "Pages {} were missing.", "Lines {} changed."]),
+    "date serial": (
+        lambda r: f"{_date(r, 2015, 2025):%y%m%d}-{r.randint(0, 9999):04d}",
+        ["Batch {} shipped.", "Order {} is late.", "Lot {} recalled."],
+    ),
+    # Known ambiguity: a date-shaped serial passes the Swedish personal number's Luhn check
+    # one time in ten (a Finnish code's check one in 31); after a word such as "order" or
+    # "batch" it is left alone, after any other word it is taken as an ID.
+    AMBIGUOUS_DATE_SERIAL: (
+        lambda r: f"{_date(r, 2015, 2025):%y%m%d}-{r.randint(0, 9999):04d}",
+        ["Shipment {} left.", "Container {} arrived."],
+    ),
+    "number row": (
+        lambda r: " ".join(f"{n:02d}" for n in sorted(r.sample(range(1, 50), 6))),
+        ["Lotto numbers: {}", "Drawn: {} and the bonus ball."],
+    ),
     "time": (lambda r: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}", ["Started at {}.", "Logged {} UTC."]),
 }  # fmt: skip
 

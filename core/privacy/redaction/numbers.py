@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 from core.privacy.redaction.checks import (
     danish_cpr_date_ok,
-    danish_cpr_mod11_ok,
     dutch_bsn_ok,
     french_nir_ok,
     luhn_ok,
@@ -71,25 +70,40 @@ def numeric_identifiers(text: str, kinds: frozenset[str]) -> Iterator[tuple[int,
         units = [u for u in units if any(c.isdigit() for c in text[u[0] : u[1]])]
         if units and text[units[-1][1] : units[-1][1] + 1].isalnum():
             units.pop()  # "12345678kg": the last group belongs to a word
+        # The run whole, else shorter by whole groups from its end when what is dropped is
+        # plainly something else ("020 7946 0958 24/7", "... 0958 2 times"). Never from its
+        # start: "1 85 05 78 006 084 92" holds no phone "05 78 006 084 92", nor does
+        # "05 12 23 34 41 45" hold "05 12 23 34 41".
         i = 0
         while i < len(units):
             for j in range(min(len(units), i + _MAX_UNITS), i, -1):
                 start, end = units[i][0], units[j - 1][1]
-                if (i and text[start - 1] != " ") or (j < len(units) and text[end] != " "):
-                    continue  # a stretch inside a run must stand between spaces
+                if j < len(units) and not _droppable(text, end, units[-1][1]):
+                    continue
                 kind = _judge(text, start, end)
                 if kind is not None and kind in kinds:
                     yield start, end, kind
-                    i = j - 1
+                    i = j  # what follows an identifier may be another one
                     break
-            i += 1
+            else:
+                break
+
+
+def number_word_before(text: str, start: int) -> bool:
+    """Whether a word such as "order", "invoice", "batch" or "ISBN" stands just before."""
+    return _NOT_PHONE_CUE.search(text[max(0, start - 40) : start].lower()) is not None
+
+
+def _droppable(text: str, end: int, run_end: int) -> bool:
+    dropped = text[end:run_end]
+    return dropped[:1] == " " and (any(c in "./-()" for c in dropped) or len(dropped.strip()) == 1)
 
 
 class _Before:
     """The words just before a number, read only when its format needs them."""
 
-    def __init__(self, text: str, start: int) -> None:
-        self._text, self._start = text, start
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
         self._lower: str | None = None
 
     def _search(self, pattern: re.Pattern[str]) -> bool:
@@ -107,7 +121,9 @@ class _Before:
         return self._search(_CODE_BEFORE)
 
     def cpr(self) -> bool:
-        return self._search(_CPR_CUE)
+        """ "CPR" before the number or just after it ("240377-1018 (cpr)")."""
+        after = self._text[self._end : self._end + 20].lower()
+        return self._search(_CPR_CUE) or _CPR_CUE.search(after) is not None
 
 
 def _judge(text: str, start: int, end: int) -> str | None:
@@ -116,7 +132,7 @@ def _judge(text: str, start: int, end: int) -> str | None:
     digits = "".join(groups)
     if not 7 <= len(digits) <= 19 or _DATE.fullmatch(raw):
         return None
-    before = _Before(text, start)
+    before = _Before(text, start, end)
     seps = set(_SEPARATORS.findall(raw))
     if _card(raw, digits, groups, seps, before):
         return "CARD"
@@ -148,12 +164,15 @@ def _national_id(digits: str, groups: list[str], seps: set[str], before: _Before
     sizes = [len(g) for g in groups]
     if sizes == [3, 2, 4] and seps in ({"-"}, {" "}):
         return us_ssn_ok(*groups)
-    if sizes in ([6, 4], [8, 4]) and seps == {"-"} and swedish_personal_number_ok(digits):
-        return True
-    if sizes == [12] and swedish_personal_number_ok(digits):
-        return True
+    if (sizes == [8, 4] and seps == {"-"}) or sizes == [12]:
+        return swedish_personal_number_ok(digits)
     if sizes == [6, 4] and seps == {"-"}:
-        return danish_cpr_mod11_ok(digits) or (before.cpr() and danish_cpr_date_ok(digits))
+        # YYMMDD-NNNN is also how order and batch numbers are written: a Luhn pass (one
+        # in ten) is not enough after a word such as "order" or "batch".
+        # A Danish CPR number needs the word "CPR": its mod-11 sum is optional since 2007.
+        if before.cpr():
+            return danish_cpr_date_ok(digits)
+        return not before.other_number_word() and swedish_personal_number_ok(digits)
     if (sizes == [11] or (sizes == [6, 5] and seps == {" "})) and norwegian_birth_number_ok(digits):
         return True
     if sizes in ([15], [1, 2, 2, 2, 3, 3, 2]) and seps <= {" "}:
@@ -183,6 +202,10 @@ def _phone(raw: str, digits: str, groups: list[str], seps: set[str], before: _Be
         return before.phone_word() or (trunk and 10 <= n <= 11 and not before.other_number_word())
     if not _separators_ok(raw, seps) or not 8 <= n <= 12 or before.code():
         return False
+    if sizes.count(2) == len(sizes) and len(sizes) != 5:
+        # All pairs: French numbers have five ("01 23 45 67 89"), Nordic ones four after a
+        # word like "tlf"; a list of scores or lottery numbers has any number.
+        return len(sizes) == 4 and before.phone_word()
     if (trunk and 2 <= sizes[0] <= 6) or _us_shape(groups, seps):
         return before.phone_word() or not before.other_number_word()
     return before.phone_word()  # no-trunk plans (NO, DK, ES, IT mobiles, IN): need a word

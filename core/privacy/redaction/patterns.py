@@ -17,6 +17,7 @@ from core.privacy.redaction.checks import (
     italian_fiscal_code_ok,
     spanish_dni_ok,
 )
+from core.privacy.redaction.numbers import number_word_before
 
 Span = tuple[int, int, str]
 
@@ -117,6 +118,8 @@ def digit_led(text: str, lower: str, kinds: frozenset[str]) -> Iterator[Span]:
             start = m.start() - 6 if m.group("cf") is not None else m.start()
             check = {"cf": italian_fiscal_code_ok, "fi": finnish_personal_identity_code_ok}
             group = next(g for g in ("cf", "fi", "dni") if m.group(g) is not None)
+            if group == "fi" and m.group()[-1].isdigit() and number_word_before(text, start):
+                continue  # "Lot 170520-2518": a date-shaped serial, not a Finnish code
             if check.get(group, spanish_dni_ok)(text[start : m.end()]):
                 yield start, m.end(), "ID"
 
