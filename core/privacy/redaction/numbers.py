@@ -1,8 +1,9 @@
 """Identifiers made of digits and separators: phone numbers, card numbers, numeric national IDs.
 
 One scan finds every run of digits joined by spaces, dots, dashes, slashes or brackets
-that holds at least seven digits. Each run, and each stretch of it between two spaces,
-is then judged by format: a date is never an identifier; a card needs Luhn and an issuer
+that holds at least seven digits. Each run is judged whole (or cut short from its end when
+what follows is plainly something else, as in "020 7946 0958 24/7"), by format: a date
+is never an identifier; a card needs Luhn and an issuer
 prefix; a national ID needs its checksum or date rule; a phone needs a shape that phone
 numbers have (a country code, a bracketed area code, a trunk 0, US 3-3-4) or, for
 national formats that look like other numbers (``912 345 678``, ``22 12 34 56``), a
@@ -42,13 +43,15 @@ _PHONE_CUE = re.compile(
     r"(?:\b(?:tel|tél|tlf|ph|phone|telephone|téléphone|telefon|telefono|teléfono|telefoon"
     r"|telefoonnummer|telefonnummer|mobile|mobil|mobiel|móvil|movil|portable|handy|cell"
     r"|cellulare|cellphone|gsm|fax|call|ring|sms|text|whatsapp|puh|puhelin|matkapuhelin"
-    r"|numero|número|(?:my|her|his|your|our|their)(?: \w+)? number|reach (?:me|us|him|her|them))\b"
+    r"|(?:my|her|his|your|our|their)(?: (?:phone|mobile|cell|home|work|office|direct))? number"
+    r"|reach (?:me|us|him|her|them))\b"
     r"|\bllám)[^\d]{0,24}$"
 )
 _NOT_PHONE_CUE = re.compile(
     r"\b(?:order|invoice|inv|ref|reference|account|acct|customer|client|tracking|serial|s/n"
     r"|sku|isbn|issn|ean|upc|gtin|doi|po|case|ticket|transaction|item|part|model|batch|lot"
-    r"|receipt|booking|confirmation|policy|claim|id|no|nr)\W{0,4}$|#\s?$"
+    r"|receipt|booking|confirmation|policy|claim|id|no|nr)"
+    r"(?:\W{1,3}(?:number|num|no|nr|id|code))?(?:\W{1,3}(?:is|was))?\W{0,4}$|#\s?$"
 )
 _CPR_CUE = re.compile(r"\bcpr\b")
 _CODE_BEFORE = re.compile(r"(?:^|\s)(?=[^\s]*\d)(?=[^\s]*[a-z])[^\s]+ $")  # "1Z 999 AA1 01 2345"
