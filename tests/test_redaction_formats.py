@@ -120,6 +120,7 @@ def test_national_formats_without_trunk_need_a_phone_word(phone: str) -> None:
         "Your order number is 0123456789.",
         "Invoice no.: 0123456789",
         "Número de pedido 912 345 678",
+        "Partita IVA 01234567890 (VAT number)",
         "Serial S/N 0700 1234 5678 on the label.",
         "Tracking number 1Z 999 AA1 01 2345 6784 shows delivered.",
         "Ticket 4155552671 was closed.",

@@ -59,10 +59,16 @@ def test_name_after_a_salutation_label_introduction_or_sign_off(text: str, name:
         "Name: Quarterly report is the file's title.",
         "Best regards,\nThe Finance Team",
         "Dear Customer, your order shipped.",
+        "Mr Chairman opened the meeting.",
+        "From: Human Resources\nSubject: holidays",
     ],
 )
 def test_cue_words_before_things_that_are_not_names(text: str) -> None:
     assert people(text) == []
+
+
+def test_a_possessive_stays_outside_the_name() -> None:
+    assert people("Prof. Smith's lecture is on Friday.") == [("NAME", "Smith")]
 
 
 def test_a_name_with_no_cue_around_it_is_not_found() -> None:

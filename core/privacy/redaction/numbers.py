@@ -50,7 +50,8 @@ _PHONE_CUE = re.compile(
 _NOT_PHONE_CUE = re.compile(
     r"\b(?:order|invoice|inv|ref|reference|account|acct|customer|client|tracking|serial|s/n"
     r"|sku|isbn|issn|ean|upc|gtin|doi|po|case|ticket|transaction|item|part|model|batch|lot"
-    r"|receipt|booking|confirmation|policy|claim|id|no|nr)"
+    r"|receipt|booking|confirmation|policy|claim|id|no|nr|vat|iva|tva|btw|moms|mwst|ust|org"
+    r"|orgnr|siren|siret|konto|kontonummer|clearing|ocr)"
     r"(?:\W{1,3}(?:number|num|no|nr|id|code))?(?:\W{1,3}(?:is|was))?\W{0,4}$|#\s?$"
 )
 _CPR_CUE = re.compile(r"\bcpr\b")

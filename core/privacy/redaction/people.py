@@ -52,8 +52,9 @@ _LABELS = (
     "Physician", "Referred by", "Witness", "Buyer", "Seller", "Recipient", "Sender", "Student",
     "Spouse", "Signed", "Signed by", "Signature", "Prepared by", "Approved by", "Submitted by",
     "Nom", "Prénom", "Navn", "Namn", "Nimi", "Nombre", "Nome", "Naam", "Vorname", "Nachname",
-    "Patientin", "From", "To", "Cc",
+    "Patientin",
 )  # fmt: skip
+_HEADERS = ("From", "To", "Cc")  # a name here only when an address follows: "From: Ann <a@b>"
 _SIGN_OFFS = (
     "Regards", "Best regards", "Kind regards", "Warm regards", "Best wishes", "Many thanks",
     "Sincerely", "Yours sincerely", "Yours faithfully", "Yours truly", "Thanks", "Thank you",
@@ -81,7 +82,7 @@ def _cue_pattern() -> re.Pattern[str]:
     """
     branches = [rf"{re.escape(w)}\.?[ ]+{_TITLES_BETWEEN}" for w in _HONORIFICS]
     branches += [rf"{re.escape(w)}[ ]+" for w in _SALUTATIONS]
-    branches += [rf"{re.escape(w)}[ \t]*:[ \t]*" for w in _LABELS]
+    branches += [rf"{re.escape(w)}[ \t]*:[ \t]*" for w in _LABELS + _HEADERS]
     branches += [rf"{re.escape(w)}[ \t]*[,.!]?[ \t]*\n[ \t]*" for w in _SIGN_OFFS]
     return re.compile("|".join(sorted(branches, key=len, reverse=True)) + rf"(?=[{_UP}])")
 
@@ -103,6 +104,7 @@ _CUE_KIND = {w: "honorific" for w in _HONORIFICS} | {w: "salutation" for w in _S
 _AFTER_NAME = {
     "salutation": re.compile(r"[ ]*(?:[,!:\n]|$)"),
     "label": re.compile(r"[ \t]*(?:$|[\n,;.(<)])"),
+    "header": re.compile(r"[ \t]*[<(]"),
     "sign-off": re.compile(r"[ \t]*(?:\n|$)"),
 }
 # Capitalised words that follow these cues without being anyone's name.
@@ -113,7 +115,8 @@ _NOT_NAMES = frozenset((
     "Sales", "Finance", "Department", "Office", "Service", "Services", "Admin", "Manager",
     "The", "Our", "Your", "This", "That", "There", "Here", "World", "Again", "Folks", "Guys",
     "Everybody", "Dear", "Please", "Thanks", "Accounts", "Payable", "Receivable", "Board",
-    "Committee", "Editor", "Patient", "Unknown", "None",
+    "Committee", "Editor", "Patient", "Unknown", "None", "Chairman", "Chair", "President",
+    "Speaker", "Mayor", "Human", "Resources", "Chief",
 ))  # fmt: skip
 
 _STREET_TYPES = (
@@ -205,6 +208,8 @@ def names(text: str) -> Iterator[Span]:
         if name is not None:
             found.append(name.span())
     for start, end in found:
+        if text[end - 2 : end] in ("'s", "’s"):
+            end -= 2  # "Prof. Smith's lecture": the name is Smith
         if not any(word in _NOT_NAMES for word in text[start:end].split()):
             yield start, end, "NAME"
 
@@ -212,7 +217,9 @@ def names(text: str) -> Iterator[Span]:
 def _cue_kind(cue: str) -> str:
     if "\n" in cue:
         return "sign-off"
-    return "label" if ":" in cue else _CUE_KIND[cue.split()[0].rstrip(".")]
+    if ":" in cue:
+        return "header" if cue.split(":")[0].strip() in _HEADERS else "label"
+    return _CUE_KIND[cue.split()[0].rstrip(".")]
 
 
 def addresses(text: str) -> Iterator[Span]:
