@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from core.privacy.redaction import STRUCTURED_KINDS, Redactor
 
@@ -96,10 +98,11 @@ def _group(category: str) -> str:
     return "people" if category.startswith(("keep-name", "keep-address")) else "structured"
 
 
-def score(sentences: list[Sentence]) -> Score:
+def score(sentences: list[Sentence], make_redactor: Callable[[], Any] = Redactor) -> Score:
+    """``make_redactor`` gives a fresh redactor per sentence (another one for comparisons)."""
     result = Score()
     for s in sentences:
-        redactor = Redactor()
+        redactor = make_redactor()
         found = redactor.findings(s.text)
         if redactor.restore(redactor.redact(s.text)) != s.text:
             result.not_restored.append(s.category)
@@ -140,4 +143,12 @@ def score(sentences: list[Sentence]) -> Score:
 
 
 PEOPLE_KINDS: tuple[str, ...] = ("NAME", "ADDRESS")
-__all__ = ["PEOPLE_KINDS", "STRUCTURED_KINDS", "FalsePositive", "Score", "load_set", "score"]
+__all__ = [
+    "PEOPLE_KINDS",
+    "STRUCTURED_KINDS",
+    "FalsePositive",
+    "Score",
+    "Sentence",
+    "load_set",
+    "score",
+]
