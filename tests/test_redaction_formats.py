@@ -289,3 +289,8 @@ def test_ip_forms(text: str, ip: str) -> None:
 )
 def test_version_and_section_numbers_are_not_ips(text: str) -> None:
     assert structured(text) == []
+
+
+def test_labels_are_found_when_lower_casing_changes_the_text_length() -> None:
+    # "İ" lower-cases to two characters; offsets must still line up.
+    assert structured("İstanbul office: SSN 536221987") == [("ID", "536221987")]

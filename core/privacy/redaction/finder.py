@@ -35,8 +35,7 @@ def find_identifiers(text: str, kinds: Collection[str] = KINDS) -> list[Finding]
     """Non-overlapping identifiers in ``text``, sorted by position."""
     wanted = frozenset(kinds)
     spans: list[tuple[int, int, str]] = []
-    lower = text.lower()
-    lower = lower if len(lower) == len(text) else text  # "İ" lower-cases to two characters
+    lower = _lower_keeping_offsets(text)
     if "EMAIL" in wanted:
         spans += emails(text, lower)
     if wanted & {"IBAN", "IP", "ID"}:
@@ -52,6 +51,14 @@ def find_identifiers(text: str, kinds: Collection[str] = KINDS) -> list[Finding]
     if "NAME" in wanted:
         spans += names(text)
     return [Finding(kind, s, e, text[s:e]) for s, e, kind in resolve_overlaps(spans)]
+
+
+def _lower_keeping_offsets(text: str) -> str:
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    # A few characters ("İ") lower-case to two; keep those as they are so offsets hold.
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def resolve_overlaps(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

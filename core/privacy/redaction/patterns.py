@@ -2,7 +2,10 @@
 
 Patterns open with a character class and check the character before it in a lookbehind
 placed after it: the regex engine then skips quickly to candidate characters. Costlier
-patterns only run in windows around a rare character ("@", ":") or a label.
+patterns only run in windows around a rare mark ("@", "(at)", two close colons), and a
+label ("SSN", "BSN", "Passport number:") is only looked for before five close digits.
+
+``lower`` arguments are ``text`` lower-cased character by character (same offsets).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ _EMAIL_SPELLED = re.compile(
     r"(?<![\w.%+-])[\w%+-][\w.%+-]*[ ]?[\[(]at[\])][ ]?[\w-]+(?:[ ]?[\[(]dot[\])][ ]?[\w-]+)+",
     re.IGNORECASE,
 )
+_AT = re.compile("@")
+_SPELLED_AT = re.compile(r"\(at\)|\[at\]")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together: worth a look
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:][0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?![\w:])")
 _VERSION_CUE = re.compile(
@@ -85,21 +90,16 @@ _SHORT_LABEL = 4  # "tin", "pan", "nie": a label this short must be written with
 
 
 def emails(text: str, lower: str) -> Iterator[Span]:
-    """``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself."""
-    for lo, hi in _windows(text, re.compile("@"), 80, 260):
+    for lo, hi in _windows(text, _AT, 80, 260):
         for m in _EMAIL.finditer(text, lo, hi):
             yield m.start(), m.end(), "EMAIL"
-    for needle in ("(at)", "[at]"):
-        for lo, hi in _windows(lower, re.compile(re.escape(needle)), 80, 200):
-            for m in _EMAIL_SPELLED.finditer(text, lo, hi):
-                yield m.start(), m.end(), "EMAIL"
+    for lo, hi in _windows(lower, _SPELLED_AT, 80, 200):
+        for m in _EMAIL_SPELLED.finditer(text, lo, hi):
+            yield m.start(), m.end(), "EMAIL"
 
 
 def digit_led(text: str, lower: str, kinds: frozenset[str]) -> Iterator[Span]:
-    """IBANs, IPv4 addresses, national IDs that mix digits and letters, labelled IDs.
-
-    ``lower`` is ``text.lower()`` when that keeps every offset, else ``text`` itself.
-    """
+    """IBANs, IPv4 addresses, national IDs that mix digits and letters, labelled IDs."""
     labelled_until = -1
     for m in _DIGIT_LED.finditer(text):
         if m.group("value") is not None:

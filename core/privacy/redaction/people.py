@@ -2,9 +2,9 @@
 
 A name is caught after an honorific (Mr, Dr., Frau, Mme...), a salutation ("Dear Anna,",
 "Hej Björn!"), an introduction ("my name is"), a label ("Patient:", "Name:", "Attn:",
-"From:") or a sign-off ("Kind regards," then a line with the name). A name written with
-none of these around it is not caught: no rule can tell "Sarah Connor" from "Wall Street"
-without a model, and the local models here are too slow to run on every message.
+"From: Ann Lee <...>") or a sign-off ("Kind regards," then a line with the name); the
+``Redactor`` then replaces it, and its surname, wherever it recurs. A name written with
+none of these around it is not caught: no rule tells "Sarah Connor" from "Wall Street".
 
 An address is caught as a house number and a street-type word in the order each country
 writes them ("221B Baker Street", "12 rue de la Paix", "Hauptstraße 5", "Karl Johans gate
