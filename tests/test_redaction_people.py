@@ -37,6 +37,7 @@ def test_name_after_an_honorific(text: str, name: str) -> None:
         ("Dear Anna Lindqvist,\nthank you.", "Anna Lindqvist"),
         ("Hi Fatima, can you check?", "Fatima"),
         ("Hej Björn!\nTack.", "Björn"),
+        ("Dear Mr Smith,\nthank you.", "Smith"),
         ("Patient: John Carter\nDOB: 1984-03-02", "John Carter"),
         ("Emergency contact: Ahmed Khan (brother)", "Ahmed Khan"),
         ("Hello, my name is Kenji Watanabe and I write about my claim.", "Kenji Watanabe"),

@@ -99,6 +99,7 @@ _INTRODUCED = re.compile(
     )
     + ")"
 )
+_HONORIFIC_WORDS = frozenset(w.rstrip(".") for w in _HONORIFICS)
 _CUE_KIND = {w: "honorific" for w in _HONORIFICS} | {w: "salutation" for w in _SALUTATIONS}
 # What must follow a name after each kind of cue: "Dear Anna," but not "Dear Anna said".
 _AFTER_NAME = {
@@ -210,8 +211,9 @@ def names(text: str) -> Iterator[Span]:
     for start, end in found:
         if text[end - 2 : end] in ("'s", "’s"):
             end -= 2  # "Prof. Smith's lecture": the name is Smith
-        if not any(word in _NOT_NAMES for word in text[start:end].split()):
-            yield start, end, "NAME"
+        words = text[start:end].split()
+        if not any(w in _NOT_NAMES or w.rstrip(".") in _HONORIFIC_WORDS for w in words):
+            yield start, end, "NAME"  # "Dear Mr Smith,": the honorific finds Smith alone
 
 
 def _cue_kind(cue: str) -> str:
