@@ -90,3 +90,22 @@ class Services:
     async def aclose(self) -> None:
         await self._close_clients()
         self.audit.close()
+
+
+_DEFAULT: Services | None = None
+
+
+def default_services() -> Services:
+    """One set of services for the Python API: settings, audit and key of the data folder."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Services()
+    return _DEFAULT
+
+
+def forget_default_services() -> None:
+    """Drop the default services (their audit store is closed); the next use makes new ones."""
+    global _DEFAULT
+    if _DEFAULT is not None:
+        _DEFAULT.audit.close()
+        _DEFAULT = None
