@@ -30,12 +30,13 @@ from core.documents.ocr import engine, ocr_threads
 A4 = (2480, 3508)  # pixels at 300 dpi
 FONT_PIXELS = 46  # 11 pt at 300 dpi
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
-WORDS = (
+VOCABULARY = (
     "account balance invoice payment statement transfer reference customer period interest "
     "rate annual summary total amount due date received thank you for your letter of march "
     "we confirm that the contract will be renewed on the same terms as last year please sign "
     "and return one copy before the end of the month"
-).split()
+)
+WORDS = VOCABULARY.split()
 
 
 def font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

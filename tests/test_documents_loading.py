@@ -135,9 +135,7 @@ def test_pdf_without_text_layer_and_nothing_for_ocr_is_refused(tmp_path: Path) -
 def test_pdf_with_some_blank_pages_warns_and_keeps_numbering(tmp_path: Path) -> None:
     doc = load_document_sync(write(tmp_path, "mixed.pdf", make_pdf([["one"], [], [], ["four"]])))
     assert [doc.page_text(n) for n in (1, 2, 3, 4)] == ["one", "", "", "four"]
-    assert doc.warnings == [
-        "Pages 2–3: no text, not even by OCR (blank pages); not included."
-    ]
+    assert doc.warnings == ["Pages 2–3: no text, not even by OCR (blank pages); not included."]
 
 
 # --- Word --------------------------------------------------------------------------------
