@@ -9,8 +9,8 @@ from __future__ import annotations
 # Archives (DOCX, XLSX, PPTX, OpenDocument, EPUB): checked in the ZIP directory before a
 # single byte is inflated, then enforced while inflating.
 ZIP_MAX_MEMBERS = 20_000
-ZIP_MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one member, once inflated
-ZIP_MAX_TOTAL_BYTES = 768 * 1024 * 1024  # all members together, once inflated
+ZIP_MAX_MEMBER_BYTES = 128 * 1024 * 1024  # one member, once inflated
+ZIP_MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all members together, once inflated
 # Deflate tops out near 1030:1; XML and text stay under about 100:1 even when repetitive.
 ZIP_MAX_RATIO = 200
 ZIP_RATIO_FROM_BYTES = 8 * 1024 * 1024  # small members may compress as well as they like
@@ -19,6 +19,7 @@ ZIP_RATIO_FROM_BYTES = 8 * 1024 * 1024  # small members may compress as well as 
 SHEET_MAX_CELLS = 2_000_000
 SHEET_MAX_SCANNED = 20_000_000
 SHEET_MAX_COLUMNS = 16_384  # the widest a sheet can be in Excel and LibreOffice
+SHEET_TABLE_COLUMNS = 52  # wider than this, rows list their cells by name ("AZ7: 12")
 
 # Images read by OCR: pixels of one page, and pages of a multi-page TIFF.
 IMAGE_MAX_PIXELS = 60_000_000

@@ -42,12 +42,12 @@ class _Caps:
 
 
 def load_xlsx(data: bytes, source: Source) -> Extraction:
-    import openpyxl
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     name, what = source.name, "Excel workbook"
     refuse_ole(data, name, what, ".xlsx", "Excel workbook (.xls)")
     open_archive(data, name, what).close()  # refuses bombs before openpyxl inflates
+
+    import openpyxl
+    from openpyxl.worksheet._reader import WorkSheetParser
     caps = _Caps()
     sections: list[tuple[str, str]] = []
     try:
@@ -211,10 +211,15 @@ def _section(name: str, header: Row, rows: list[Row], *, first: bool) -> tuple[s
     every = [header, *rows]
     left = min(column for _, cells in every for column, _ in cells)
     right = max(column for _, cells in every for column, _ in cells)
-    lines = [_line(header[1], left, right)]
-    if rows:
-        lines.append(" | ".join(["---"] * (right - left + 1)))
-    lines += [_line(cells, left, right) for _, cells in rows]
+    if right - left >= limits.SHEET_TABLE_COLUMNS:
+        # Far-apart cells: a padded table would be mostly separators (a hostile sheet puts
+        # one cell in column A and one in XFD on every row), so each cell says where it is.
+        lines = [_sparse_line(number, cells) for number, cells in every]
+    else:
+        lines = [_line(header[1], left, right)]
+        if rows:
+            lines.append(" | ".join(["---"] * (right - left + 1)))
+        lines += [_line(cells, left, right) for _, cells in rows]
     top = header[0] if first or not rows else rows[0][0]
     bottom = rows[-1][0] if rows else header[0]
     cells_range = f"{column_letter(left)}{top}:{column_letter(right)}{bottom}"
@@ -224,6 +229,10 @@ def _section(name: str, header: Row, rows: list[Row], *, first: bool) -> tuple[s
 def _line(cells: list[tuple[int, str]], left: int, right: int) -> str:
     by_column = dict(cells)
     return " | ".join(by_column.get(column, "") for column in range(left, right + 1))
+
+
+def _sparse_line(number: int, cells: list[tuple[int, str]]) -> str:
+    return " | ".join(f"{column_letter(column)}{number}: {text}" for column, text in cells)
 
 
 def column_letter(number: int) -> str:
@@ -254,6 +263,12 @@ def cell_text(value: object) -> str:
 
 def _finish(sections: list[tuple[str, str]], caps: _Caps, name: str) -> Extraction:
     extraction = labelled(sections)
+    if not extraction.text.strip() and caps.stopped:
+        raise DocumentError(
+            "too_large",
+            f"{name} is too large to read: sheet {caps.stopped} passes the limit of "
+            f"{limits.SHEET_MAX_CELLS:,} cells before its first rows end.",
+        )
     if not extraction.text.strip():
         raise DocumentError("empty", f"{name} has no cells with values.", name)
     if caps.stopped:

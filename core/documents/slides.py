@@ -23,11 +23,11 @@ NOTES_HEADING = "Speaker notes:"
 
 
 def load_pptx(data: bytes, source: Source) -> Extraction:
-    from pptx import Presentation
-
     name, what = source.name, "PowerPoint file"
     refuse_ole(data, name, what, ".pptx", "PowerPoint presentation (.ppt)")
     open_archive(data, name, what).close()  # refuses bombs before python-pptx inflates
+
+    from pptx import Presentation
     sections: list[tuple[str, str]] = []
     try:
         deck = Presentation(io.BytesIO(data))
