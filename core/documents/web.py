@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import warnings
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
 from core.documents.extraction import Extraction, Source, whole_text
 from core.documents.model import DocumentError
@@ -36,6 +37,8 @@ def html_text(data: bytes | str, name: str, *, with_title: bool = True) -> str:
     The page's <title> leads the text unless ``with_title`` is false (e-book chapters, whose
     titles only repeat the book's name or the chapter heading).
     """
+    # XHTML (e-book chapters) is read as HTML on purpose: browsers do, and bad markup survives.
+    warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
     try:
         soup = BeautifulSoup(data, "lxml")
     except Exception as exc:
