@@ -17,7 +17,7 @@ import statistics
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image
 
@@ -89,7 +89,7 @@ def read_image(image: Image.Image) -> str:
     import numpy as np
 
     page = _flatten(image)
-    low, high = page.getextrema()
+    low, high = cast(tuple[float, float], page.getextrema())  # one band: grey levels
     if high - low < 16:
         return ""  # a blank page: nothing for detection to find
     ocr = engine()

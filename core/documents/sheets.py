@@ -48,6 +48,7 @@ def load_xlsx(data: bytes, source: Source) -> Extraction:
 
     import openpyxl
     from openpyxl.worksheet._reader import WorkSheetParser
+
     caps = _Caps()
     sections: list[tuple[str, str]] = []
     try:

@@ -28,6 +28,7 @@ def load_pptx(data: bytes, source: Source) -> Extraction:
     open_archive(data, name, what).close()  # refuses bombs before python-pptx inflates
 
     from pptx import Presentation
+
     sections: list[tuple[str, str]] = []
     try:
         deck = Presentation(io.BytesIO(data))
