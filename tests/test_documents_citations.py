@@ -3,6 +3,7 @@ with the citation naming the sheet, slide, chapter, message or page it is on."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from tests.docfixtures import (
     text_image,
 )
 from tests.fakes import OllamaFake, OpenAIFake
+from tests.test_cli_ask import env, run_cli  # noqa: F401  (env is a fixture)
 from tests.test_protocol_support import (
     FACT,
     FACT_ANSWER,
@@ -169,3 +171,20 @@ async def test_needle_is_found_and_cited_where_it_is(
     assert citation.page == doc.page_at(doc.text.index(FACT))
     assert doc.text[citation.char_start : citation.char_end] == FACT
     await services.aclose()
+
+
+@pytest.mark.usefixtures("env")  # the CLI's settings pointed at the fakes
+def test_cli_ask_reads_a_scan_and_cites_the_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = scan(tmp_path)
+    code, out, err = run_cli(capsys, "ask", "What is the vault code?", "--doc", str(path), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert FACT_ANSWER in result["answer"]
+    assert (result["citations"][0]["page"], result["citations"][0]["place"]) == (2, "page 2")
+
+    workbook, place = xlsx(tmp_path)
+    code, out, err = run_cli(capsys, "ask", "What is the vault code?", "--doc", str(workbook))
+    assert code == 0, err
+    assert f'codes.xlsx, {place}: "{FACT}"' in out

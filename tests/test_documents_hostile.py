@@ -7,6 +7,7 @@ that they are refused with little memory, measured with tracemalloc, rather than
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -375,6 +376,10 @@ def test_direction_override_in_a_name_is_shown_escaped(
     assert main(["docs", "inspect", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("invoice\\u202efdp.txt\n") and "\u202e" not in out
+    assert main(["docs", "inspect", str(path), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "\u202e" not in out  # escaped in the JSON text, and the real path when decoded
+    assert json.loads(out)["path"] == str(path)
 
 
 def test_newline_in_a_name_cannot_split_an_error_line(

@@ -16,7 +16,7 @@ from pypdf import PdfReader, PdfWriter
 
 from core.cli import main
 from core.documents import load_document_sync, scans
-from tests.docfixtures import image_bytes, make_pdf, scanned_pdf, text_image
+from tests.docfixtures import encrypt_pdf, image_bytes, make_pdf, scanned_pdf, text_image
 
 LETTER = [
     "The vault access code for the Harwick archive is 7781-KESTREL.",
@@ -151,3 +151,16 @@ def test_ingest_worker_sends_ocr_lines_to_the_window(tmp_path: Path) -> None:
     text = asyncio.run(read())
     assert "7781-KESTREL" in text
     assert lines == ["OCR page 1 of 1"]
+
+
+def test_encrypted_scan_is_read_with_its_password_and_never_cached(
+    tmp_path: Path, home: Path
+) -> None:
+    data = encrypt_pdf(scanned_pdf([text_image(LETTER, mode="RGB")]), "s3cret")
+    path = write(tmp_path / "locked-scan.pdf", data)
+    doc = load_document_sync(path, password="s3cret")
+    assert "7781-KESTREL" in doc.page_text(1)
+    cached = (
+        [p for p in (home / "cache").rglob("*") if p.is_file()] if (home / "cache").exists() else []
+    )
+    assert cached == []

@@ -18,7 +18,7 @@ from core.documents import (
     inspect_document,
     load_document_sync,
 )
-from core.documents.names import display_name
+from core.documents.names import display_name, visible_json
 
 
 def register(subparsers: Any) -> None:
@@ -80,7 +80,8 @@ def run_inspect(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     info = inspect_document(doc, chunk_document(doc, target_chars=args.target_chars))
-    print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else render(info))
+    shown = json.dumps(info, indent=2, ensure_ascii=False) if args.json else render(info)
+    print(visible_json(shown))
     return 0
 
 

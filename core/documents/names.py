@@ -44,6 +44,21 @@ def display_name(name: str) -> str:
     return "".join(out)
 
 
+def visible_json(text: str) -> str:
+    r"""JSON text with those characters written as ``\uXXXX`` escapes: it decodes to the
+    real value, but a terminal shows it as it is (``json.dumps`` leaves U+202E raw)."""
+    if all(char == "\n" or _plain(char) for char in text):
+        return text
+    out: list[str] = []
+    for char in text:
+        if char == "\n" or _plain(char):
+            out.append(char)
+        else:
+            units = char.encode("utf-16-be")
+            out += [f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)]
+    return "".join(out)
+
+
 def _plain(char: str) -> bool:
     if char.isprintable() and char not in _ALSO_HIDDEN:
         return unicodedata.category(char) not in ("Cf", "Co", "Cs")
