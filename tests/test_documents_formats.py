@@ -353,3 +353,20 @@ def test_every_chunk_of_a_workbook_starts_with_its_sheets_header(tmp_path: Path)
 def test_unknown_kind_inside_a_zip_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"\.zip files are not supported"):
         load_document_sync(_write(tmp_path / "x.zip", b"PK\x03\x04" + b"\0" * 100))
+
+
+def test_docx_text_inside_content_controls_is_read(tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("Before the control.")
+    inside = document.add_paragraph("Inside a content control.")
+    control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    inside._p.addprevious(control)
+    control.append(content)
+    content.append(inside._p)
+    assert control.find(qn("w:sdtContent")) is not None
+    document.add_paragraph("After it.")
+    document.save(str(tmp_path / "form.docx"))
+    doc = load_document_sync(tmp_path / "form.docx")
+    assert doc.text == "Before the control.\n\nInside a content control.\n\nAfter it."

@@ -25,7 +25,8 @@ from core.documents.model import DocumentError
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _T, _TAB, _BR, _CR, _HYPHEN = f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}noBreakHyphen"
-_RENDERED_BREAK, _P = f"{_W}lastRenderedPageBreak", f"{_W}p"
+_RENDERED_BREAK, _P, _TBL = f"{_W}lastRenderedPageBreak", f"{_W}p", f"{_W}tbl"
+_SDT, _SDT_CONTENT, _CUSTOM_XML = f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"
 # Subtrees without body text: properties, deleted text, drawings and text boxes (python-docx
 # leaves text boxes out of a paragraph's text too), and alternative renderings of one thing.
 _SKIPPED = {
@@ -46,7 +47,8 @@ def load_docx(data: bytes, source: Source) -> Extraction:
     try:
         document = docx.Document(io.BytesIO(data))
         pages = _Pages()
-        for item in document.iter_inner_content():
+        body: Any = document._body
+        for item in _body_items(body._element, body):
             if isinstance(item, Table):
                 _add_table(pages, item)
             else:
@@ -69,6 +71,20 @@ def load_docx(data: bytes, source: Source) -> Extraction:
             "Word may lay it out on more pages."
         )
     return Extraction(text, page_list, warnings)
+
+
+def _body_items(element: Any, parent: Any, depth: int = 0) -> Iterator[Paragraph | Table]:
+    """Paragraphs and tables in order, including those inside content controls (w:sdt),
+    where Word keeps cover pages, tables of contents and many templates' whole body."""
+    for child in element:
+        if child.tag == _P:
+            yield Paragraph(child, parent)
+        elif child.tag == _TBL:
+            yield Table(child, parent)
+        elif child.tag in (_SDT, _CUSTOM_XML) and depth < 20:
+            content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
+            if content is not None:
+                yield from _body_items(content, parent, depth + 1)
 
 
 class _Pages:
