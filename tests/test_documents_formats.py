@@ -370,3 +370,28 @@ def test_docx_text_inside_content_controls_is_read(tmp_path: Path) -> None:
     document.save(str(tmp_path / "form.docx"))
     doc = load_document_sync(tmp_path / "form.docx")
     assert doc.text == "Before the control.\n\nInside a content control.\n\nAfter it."
+
+
+def test_content_decides_the_kind_whatever_the_name(tmp_path: Path) -> None:
+    workbook = make_xlsx(tmp_path / "w.xlsx", {"S": [["cell"]]}).read_bytes()
+    odt = make_odf(
+        tmp_path / "t.odt", "odt", "<office:text><text:p>odt text</text:p></office:text>"
+    )
+    book = make_epub(tmp_path / "b.epub", [("One", "epub text")]).read_bytes()
+    cases = {
+        "report.docx": (workbook, "xlsx", "Named like Word document but is an XLSX; read as XLSX."),
+        "notes.txt": (
+            rb"{\rtf1 rtf text\par}",
+            "rtf",
+            "Named like plain text but is an RTF; read as RTF.",
+        ),
+        "letter.pdf": (odt.read_bytes(), "odt", "Named like PDF but is an ODT; read as ODT."),
+        "chapter.html": (book, "epub", "Named like HTML but is an EPUB; read as EPUB."),
+        "saved-mail": (make_email("Hi", "mail text"), "eml", None),
+    }
+    for name, (data, kind, warning) in cases.items():
+        path = _write(tmp_path / name, data)
+        assert detect_kind(path) == kind, name
+        doc = load_document_sync(path)
+        assert doc.kind == kind, name
+        assert doc.warnings[:1] == ([warning] if warning else []), name
