@@ -17,6 +17,8 @@ from core.documents import limits
 from core.documents.extraction import Extraction, Source
 from core.documents.model import DocumentError
 
+log = logging.getLogger(__name__)
+
 Loader = Callable[[bytes, Source], Extraction]
 
 # kind -> (module, function)
@@ -73,6 +75,13 @@ def extract(kind: str, data: bytes, source: Source) -> Extraction:
         raise DocumentError("corrupt", f"{source.name} is nested too deeply to read.") from exc
     except MemoryError as exc:
         raise DocumentError("too_large", f"{source.name} is too large to read in memory.") from exc
+    except Exception as exc:  # a parser's own error on a file it did not expect
+        log.debug("reading %s failed", source.name, exc_info=True)
+        lines = str(exc).strip().splitlines()
+        detail = lines[0].rstrip(".") if lines else type(exc).__name__
+        raise DocumentError(
+            "corrupt", f"{source.name} could not be read as {kind.upper()} ({detail})."
+        ) from exc
     if not paged:
         source.report(1, 1)
     return extraction
