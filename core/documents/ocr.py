@@ -38,9 +38,10 @@ class OcrUnavailable(Exception):
 
 
 def ocr_threads() -> int:
-    """Threads for one page: every core. In the app, OCR runs in the ingest worker, which
-    runs at a lower priority, so the window still gets a core the moment it needs one."""
-    return max(1, os.cpu_count() or 1)
+    """Threads for one page: half the cores. ONNX Runtime's threads spin while they wait,
+    so on a busy machine (the window, a local model server) more threads read slower: on
+    this 2-core machine under load one thread read a page in 14 s, two in 21-30 s."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def engine() -> Any:
