@@ -284,6 +284,14 @@ class AuditStore:
             for row in rows
         ]
 
+    def request_meta(self) -> list[tuple[int, dict[str, Any]]]:
+        """Each request's id and metadata (spans, documents), bodies left out."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id"
+            ).fetchall()
+        return [(record_id, json.loads(meta)) for record_id, meta in rows]
+
     def verify(self) -> ChainState:
         """Walk the chain and compare it with its anchor; every problem named in one line.
 
