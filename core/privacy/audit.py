@@ -6,6 +6,7 @@ the chain's head is anchored outside the database (see :mod:`core.privacy.anchor
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from core.privacy.anchor import Anchor, AnchorMode, guarantee_note, record_mac
@@ -100,9 +101,12 @@ class EgressRecord:
         return self.body.decode("utf-8", errors="replace")
 
 
-@dataclass(frozen=True, slots=True)
-class RequestSummary:
-    """One request and its reply's outcome, without bodies: the audit table's row."""
+class RequestSummary(NamedTuple):
+    """One request and its reply's outcome, without bodies: the audit table's row.
+
+    A tuple of plain values, so 20,000 of them add nothing to the garbage collector's
+    full passes (which would stall the window).
+    """
 
     id: int
     created_at: str
@@ -266,31 +270,26 @@ class AuditStore:
         with self._lock:
             rows = self._db.execute(_SUMMARY_QUERY).fetchall()
         return [
-            RequestSummary(
-                id=row[0],
-                created_at=row[1],
-                endpoint=row[2],
-                model=row[3],
-                conversation_id=row[4],
-                run_id=row[5],
-                byte_count=row[6],
-                host=row[7] or _host(row[2]),
-                loopback=bool(row[8]) if row[7] else is_loopback_url(row[2]),
-                replied=bool(row[9]),
-                status=row[10],
-                prompt_tokens=row[11],
-                completion_tokens=row[12],
+            RequestSummary._make(
+                (
+                    *row[:7],
+                    *((row[7], bool(row[8])) if row[7] else _where(row[2])),
+                    bool(row[9]),
+                    *row[10:],
+                )
             )
             for row in rows
         ]
 
-    def request_meta(self) -> list[tuple[int, dict[str, Any]]]:
-        """Each request's id and metadata (spans, documents), bodies left out."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id"
-            ).fetchall()
-        return [(record_id, json.loads(meta)) for record_id, meta in rows]
+    def request_meta(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Each request's id and metadata (spans, documents), one at a time, bodies left out."""
+        reader = _connect(self.path)
+        try:
+            query = "SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id"
+            for record_id, meta in reader.execute(query):
+                yield record_id, json.loads(meta)
+        finally:
+            reader.close()
 
     def verify(self) -> ChainState:
         """Walk the chain and compare it with its anchor; every problem named in one line.
@@ -307,8 +306,11 @@ class AuditStore:
             reader.close()
 
 
-def _host(endpoint: str) -> str:
-    return urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}").hostname or ""
+@functools.lru_cache(maxsize=64)
+def _where(endpoint: str) -> tuple[str, bool]:
+    """Host and loopback of a record written before the gate noted its destination."""
+    host = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}").hostname or ""
+    return host, is_loopback_url(endpoint)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

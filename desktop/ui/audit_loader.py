@@ -24,22 +24,30 @@ _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_pre
 
 
 @dataclass(frozen=True, slots=True)
-class AuditSnapshot:
-    rows: list[RequestSummary]
-    leaks: list[DocumentLeak]
-    unaudited: str  # why some requests are not in the audit at all ("" when none are left out)
-
-
-@dataclass(frozen=True, slots=True)
 class Shown:
     rows: list[RequestSummary]
     totals: str
 
 
-def load(audit: AuditStore, settings: Callable[[], Any]) -> AuditSnapshot:
+@dataclass(frozen=True, slots=True)
+class AuditSnapshot:
+    rows: list[RequestSummary]
+    shown: Shown  # the rows through the filters set when loading began
+    leaks: list[DocumentLeak]
+    unaudited: str  # why some requests are not in the audit at all ("" when none are left out)
+
+
+def load(
+    audit: AuditStore,
+    settings: Callable[[], Any],
+    conversation: str | None,
+    endpoint: str | None,
+    focus: frozenset[int] | None,
+) -> AuditSnapshot:
     rows = audit.summaries()
+    shown = filter_rows(rows, conversation, endpoint, focus)
     leaks = leaks_from_meta(audit.request_meta())
-    return AuditSnapshot(rows, leaks, unaudited_line(settings()))
+    return AuditSnapshot(rows, shown, leaks, unaudited_line(settings()))
 
 
 def unaudited_line(settings: Any) -> str:

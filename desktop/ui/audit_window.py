@@ -43,7 +43,7 @@ ALL = "All"
 GEOMETRY_KEY = "geometry/audit"  # in ui-state.ini, beside the main window's
 # Typical cell texts: columns sized from these, never from 20,000 rows' contents.
 COLUMN_SAMPLES = ("2025-01-01 00:00:00", "", "api.openai.com", "gpt-4o-mini")
-COLUMN_SAMPLES += ("999,999", "99,999", "$0.0000", "no reply")
+COLUMN_SAMPLES += ("99,999", "9,999", "$0.0000", "200")
 
 
 class LeakMeter(QWidget):
@@ -104,7 +104,7 @@ class AuditWindow(QWidget):
         self.chain_label = _wrapping("Checking the audit chain…")
         self.chain_label.setAccessibleName("Audit chain state")
         self.notes_label = _wrapping("")
-        self.notes_label.setStyleSheet("color: palette(placeholder-text);")
+        self.notes_label.setStyleSheet("color: palette(placeholder-text); font-size: small;")
         self.unaudited_label = _wrapping("")
         self.totals_label = _wrapping("Reading the audit…")
         self.empty_label = _wrapping(
@@ -134,12 +134,13 @@ class AuditWindow(QWidget):
         self.export_json.clicked.connect(lambda: self.export_dialog("json"))
         self.export_csv = QPushButton("Export CSV…")
         self.export_csv.clicked.connect(lambda: self.export_dialog("csv"))
-        actions = QHBoxLayout()
-        actions.addWidget(self.focus_label)
-        actions.addWidget(self.show_all)
-        actions.addStretch()
+        filters.addSpacing(8)
         for button in (self.refresh_button, self.export_json, self.export_csv):
-            actions.addWidget(button)
+            filters.addWidget(button)
+        totals = QHBoxLayout()
+        totals.addWidget(self.totals_label, 1)
+        totals.addWidget(self.focus_label)
+        totals.addWidget(self.show_all)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -147,11 +148,13 @@ class AuditWindow(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)  # one line per request; long titles are elided
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         width = self.fontMetrics().horizontalAdvance
         for column, sample in enumerate(COLUMN_SAMPLES):
-            header.resizeSection(column, width(sample) + 24)
+            header.resizeSection(column, width(sample) + 16)
         header.setSectionResizeMode(self.model.CONVERSATION, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
         self.table.selectionModel().selectionChanged.connect(self._selected)
@@ -177,18 +180,18 @@ class AuditWindow(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
-        for pane, stretch in ((self.table, 3), (detail, 5), (scroll, 1)):
+        for pane, stretch in ((self.table, 4), (detail, 5), (scroll, 2)):
             self.splitter.addWidget(pane)
             self.splitter.setStretchFactor(self.splitter.indexOf(pane), stretch)
         self.table.setMinimumHeight(90)
         detail.setMinimumHeight(140)
-        scroll.setMinimumHeight(48)
+        scroll.setMinimumHeight(64)
 
         layout = QVBoxLayout(self)
-        for widget in (self.chain_label, self.notes_label, self.unaudited_label, self.totals_label):
+        for widget in (self.chain_label, self.notes_label, self.unaudited_label):
             layout.addWidget(widget)
+        layout.addLayout(totals)
         layout.addLayout(filters)
-        layout.addLayout(actions)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.splitter, 1)
         self.show_all.hide()
@@ -230,12 +233,13 @@ class AuditWindow(QWidget):
         self._loads += 1
         load_id = self._loads
         self.chain_label.setText("Checking the audit chain…")
+        self._filters += 1
+        wanted = (self.conversation_box.currentData(), self.endpoint_box.currentData(), self._focus)
         self.jobs.run(
-            lambda: load(self.audit, self._settings),
-            lambda snapshot: self._loaded(load_id, snapshot),
+            lambda: load(self.audit, self._settings, *wanted),
+            lambda snapshot: self._loaded(load_id, snapshot, wanted),
             self._failed,
         )
-        self.jobs.run(self.audit.verify, lambda s: self._verified(load_id, s), self._failed)
 
     def is_ready(self) -> bool:
         """Loaded, verified and filtered: nothing pending on the audit thread."""
@@ -269,7 +273,7 @@ class AuditWindow(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.chain_label.setText(f"<b style='color:#cf222e'>Could not read the audit:</b> {exc}")
 
-    def _loaded(self, load_id: int, snapshot: AuditSnapshot) -> None:
+    def _loaded(self, load_id: int, snapshot: AuditSnapshot, wanted: tuple[Any, ...]) -> None:
         if load_id != self._loads:
             return
         self._snapshot = snapshot
@@ -277,7 +281,13 @@ class AuditWindow(QWidget):
         self.unaudited_label.setVisible(bool(snapshot.unaudited))
         self._fill_filters(snapshot)
         self._show_leaks(snapshot.leaks)
-        self._apply_filters()
+        now = (self.conversation_box.currentData(), self.endpoint_box.currentData(), self._focus)
+        if now == wanted:
+            self._filtered(self._filters, snapshot.shown)
+        else:  # the filters changed while it loaded
+            self._apply_filters()
+        # Verified after the table is shown: the two would compete for the GIL.
+        self.jobs.run(self.audit.verify, lambda s: self._verified(load_id, s), self._failed)
 
     def _verified(self, load_id: int, state: ChainState) -> None:
         if load_id != self._loads:
@@ -390,8 +400,8 @@ class AuditWindow(QWidget):
 
 def _wrapping(text: str) -> QLabel:
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)  # escaped where it holds the user's text
     label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
@@ -400,5 +410,5 @@ def _filter_box(name: str) -> QComboBox:
     box.setAccessibleName(name)
     # Long titles and URLs must not widen the window: the list pops up wide enough.
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(12)
+    box.setMinimumContentsLength(8)
     return box
