@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -32,43 +30,18 @@ from PySide6.QtWidgets import (
 
 from core.privacy.audit import AuditStore, ChainState, EgressRecord, RequestSummary
 from core.privacy.export import destination, export_text
-from core.privacy.leaks import DocumentLeak
 from core.storage.paths import minions_home
 from core.storage.settings import load_settings
+from desktop.ui.audit_leaks import LeakMeter, LeaksPane
 from desktop.ui.audit_loader import AuditSnapshot, Background, Shown, filter_rows, load
 from desktop.ui.audit_model import EgressTableModel, outcome
-from desktop.ui.payload_view import PayloadView, document_colour
+from desktop.ui.payload_view import PayloadView
 
 ALL = "All"
 GEOMETRY_KEY = "geometry/audit"  # in ui-state.ini, beside the main window's
 # Typical cell texts: columns sized from these, never from 20,000 rows' contents.
 COLUMN_SAMPLES = ("2025-01-01 00:00:00", "", "api.openai.com", "gpt-4o-mini")
 COLUMN_SAMPLES += ("99,999", "9,999", "$0.0000", "200")
-
-
-class LeakMeter(QWidget):
-    """One document: a bar, the share of its text that ever left, and the pages quoted."""
-
-    def __init__(self, leak: DocumentLeak, colour: str) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        name = QLabel(
-            f"<span style='background:{colour};color:#111'>&nbsp;&nbsp;</span> "
-            f"{html.escape(leak.name)}"
-        )
-        name.setMinimumWidth(120)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setValue(round(leak.share * 1000))
-        self.bar.setTextVisible(False)
-        self.bar.setAccessibleName(f"Share of {leak.name} sent")
-        pages = ", ".join(map(str, leak.pages[:12])) + ("…" if len(leak.pages) > 12 else "")
-        detail = f"{leak.share:.1%}" + (f" · pages {pages}" if pages else " · never quoted")
-        self.label = QLabel(detail)
-        layout.addWidget(name, 2)
-        layout.addWidget(self.bar, 3)
-        layout.addWidget(self.label, 2)
 
 
 def _current_settings() -> Any:
@@ -167,25 +140,15 @@ class AuditWindow(QWidget):
         detail_layout.addWidget(self.detail_label)
         detail_layout.addWidget(self.payload, 1)
 
-        leaks = QWidget()
-        leaks_layout = QVBoxLayout(leaks)
-        leaks_layout.setContentsMargins(0, 0, 0, 0)
-        leaks_layout.addWidget(QLabel("<b>How much of each document has ever left</b>"))
-        self.leaks_box = QVBoxLayout()
-        leaks_layout.addLayout(self.leaks_box)
-        leaks_layout.addStretch()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(leaks)
-
+        self.leaks = LeaksPane()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
-        for pane, stretch in ((self.table, 4), (detail, 5), (scroll, 2)):
+        for pane, stretch in ((self.table, 4), (detail, 5), (self.leaks, 2)):
             self.splitter.addWidget(pane)
             self.splitter.setStretchFactor(self.splitter.indexOf(pane), stretch)
         self.table.setMinimumHeight(90)
         detail.setMinimumHeight(140)
-        scroll.setMinimumHeight(64)
+        self.leaks.setMinimumHeight(64)
 
         layout = QVBoxLayout(self)
         for widget in (self.chain_label, self.notes_label, self.unaudited_label):
@@ -280,7 +243,7 @@ class AuditWindow(QWidget):
         self.unaudited_label.setText(html.escape(snapshot.unaudited))
         self.unaudited_label.setVisible(bool(snapshot.unaudited))
         self._fill_filters(snapshot)
-        self._show_leaks(snapshot.leaks)
+        self.leaks.show_leaks(snapshot.leaks)
         now = (self.conversation_box.currentData(), self.endpoint_box.currentData(), self._focus)
         if now == wanted:
             self._filtered(self._filters, snapshot.shown)
@@ -349,23 +312,8 @@ class AuditWindow(QWidget):
         self.detail_label.setText("Select a request to see exactly what it carried.")
         self.payload.show_record(None)
 
-    def _show_leaks(self, leaks: list[DocumentLeak]) -> None:
-        while self.leaks_box.count():
-            item = self.leaks_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        ids = [leak.document_id for leak in leaks]
-        if not leaks:
-            self.leaks_box.addWidget(QLabel("No document text has ever left this computer."))
-        for leak in leaks[:12]:
-            self.leaks_box.addWidget(LeakMeter(leak, document_colour(ids, leak.document_id)))
-
     def leak_meters(self) -> list[LeakMeter]:
-        return [
-            w
-            for i in range(self.leaks_box.count())
-            if isinstance(w := self.leaks_box.itemAt(i).widget(), LeakMeter)
-        ]
+        return self.leaks.meters()
 
     def _selected(self, selected: QItemSelection, _: QItemSelection) -> None:
         indexes = selected.indexes()
