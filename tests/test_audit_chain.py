@@ -193,6 +193,8 @@ def test_rebuilt_chain_is_named(audit, capsys, keep_macs):
     assert "The chain up to record 8 does not match its anchor" in state.problems[-1]
     if keep_macs:
         assert state.problems[0].startswith("Records 1–8 are rewritten: keyed MAC does not match")
+    else:
+        assert state.problems[0].startswith("Records 1–8 are without a keyed MAC where one is due")
     code, _, err = verify_cli(capsys)
     assert code == 1 and "rebuilt with recomputed hashes" in err
 

@@ -47,6 +47,7 @@ class Head:
     count: int
     last_id: int
     last_hash: str
+    signed_from: int  # the first record with a keyed MAC: none after it may lack one
     kid: str  # fingerprint of the key that signed it
     mac: str
 
@@ -61,8 +62,8 @@ def record_mac(key: bytes, record_id: int, digest: str) -> str:
     return f"{key_id(key)}:{hmac.new(key, message, hashlib.sha256).hexdigest()}"
 
 
-def _head_mac(key: bytes, name: str, count: int, last_id: int, last_hash: str) -> str:
-    message = f"audit-head|{name}|{count}|{last_id}|{last_hash}".encode()
+def _head_mac(key: bytes, name: str, fields: tuple[int, int, str, int]) -> str:
+    message = "|".join(("audit-head", name, *map(str, fields))).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -110,22 +111,24 @@ class Anchor:
                 int(data["count"]),
                 int(data["last_id"]),
                 str(data["last_hash"]),
+                int(data["signed_from"]),
                 str(data["kid"]),
                 str(data["mac"]),
             )
         except (ValueError, KeyError, TypeError):
-            return Head(0, 0, "", "", "unreadable")
+            return Head(0, 0, "", 0, "", "unreadable")
 
-    def write_head(self, count: int, last_id: int, last_hash: str) -> None:
+    def write_head(self, count: int, last_id: int, last_hash: str, signed_from: int) -> None:
         key = self.key(create=True)
         if key is None:
             return
-        mac = _head_mac(key, self.head_name, count, last_id, last_hash)
+        mac = _head_mac(key, self.head_name, (count, last_id, last_hash, signed_from))
         value = json.dumps(
             {
                 "count": count,
                 "last_id": last_id,
                 "last_hash": last_hash,
+                "signed_from": signed_from,
                 "kid": key_id(key),
                 "mac": mac,
             }
@@ -139,7 +142,8 @@ class Anchor:
         key = self.key(create=False)
         if key is None or head.kid != key_id(key):
             return None
-        expected = _head_mac(key, self.head_name, head.count, head.last_id, head.last_hash)
+        fields = (head.count, head.last_id, head.last_hash, head.signed_from)
+        expected = _head_mac(key, self.head_name, fields)
         return hmac.compare_digest(expected, head.mac)
 
     def _call(self, action):  # type: ignore[no-untyped-def]

@@ -231,7 +231,14 @@ class AuditStore:
                 if moved_on or at_head is None or at_head[0] != head.last_hash:
                     return
             (count,) = self._db.execute("SELECT COUNT(*) FROM records").fetchone()
-            self.anchor.write_head(count, last_id, last_hash)
+            if head is not None:
+                signed_from = head.signed_from
+            else:  # the first anchor: records before the first signed one predate anchoring
+                (first,) = self._db.execute(
+                    "SELECT MIN(id) FROM records WHERE mac IS NOT NULL"
+                ).fetchone()
+                signed_from = first or last_id
+            self.anchor.write_head(count, last_id, last_hash, signed_from)
         finally:
             self._db.execute("COMMIT")
 

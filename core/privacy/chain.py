@@ -79,7 +79,8 @@ def check_chain(rows: Iterable[dict[str, Any]], head: Head | None, anchor: Ancho
         if digest(link, {"id": record_id, **fields}) != stored:
             changed.add(record_id)
         elif not mac:
-            (unsigned if signed_seen else before).add(record_id)
+            anchored = head is not None and head.signed_from and record_id >= head.signed_from
+            (unsigned if signed_seen or anchored else before).add(record_id)
         elif kid is None or not mac.startswith(kid + ":"):
             signed_seen = True
             foreign.add(record_id)
@@ -96,7 +97,10 @@ def check_chain(rows: Iterable[dict[str, Any]], head: Head | None, anchor: Ancho
         (changed, "{} changed: content no longer matches the hash."),
         (relinked, "{} no longer linked to the record before."),
         (forged, "{} rewritten: keyed MAC does not match (hash recomputed without the key)."),
-        (unsigned, "{} without a keyed MAC, though records before have one."),
+        (
+            unsigned,
+            "{} without a keyed MAC where one is due (removed, or written without the key).",
+        ),
     ):
         problems += [(first, says.format(_subject(words))) for first, words in ranges.each()]
     problems += _head_problems(head, anchor, expected - 1, count, hash_at_head)
