@@ -67,6 +67,32 @@ def _head_mac(key: bytes, name: str, fields: tuple[int, int, str, int]) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    """What checking the chain needs of the anchor: plain values, so another process can
+    check a large audit (passed through a pipe, in memory; never written anywhere)."""
+
+    head: Head | None
+    key: bytes | None
+    head_name: str
+    mode: AnchorMode
+    warning: str
+
+    @property
+    def key_id(self) -> str | None:
+        return key_id(self.key) if self.key is not None else None
+
+    def head_is_genuine(self) -> bool | None:
+        """True or False when this key can tell; None when another key signed the head."""
+        head = self.head
+        if head is None or not head.kid:
+            return head is None or False
+        if self.key is None or head.kid != key_id(self.key):
+            return None
+        fields = (head.count, head.last_id, head.last_hash, head.signed_from)
+        return hmac.compare_digest(_head_mac(self.key, self.head_name, fields), head.mac)
+
+
 class Anchor:
     """The key and the head of one audit database, read and written through a secret store."""
 
@@ -135,16 +161,10 @@ class Anchor:
         )
         self._call(lambda s: s.set(self.head_name, value))
 
-    def head_is_genuine(self, head: Head) -> bool | None:
-        """True or False when this key can tell; None when the head was signed by another key."""
-        if not head.kid:
-            return False  # unreadable
-        key = self.key(create=False)
-        if key is None or head.kid != key_id(key):
-            return None
-        fields = (head.count, head.last_id, head.last_hash, head.signed_from)
-        expected = _head_mac(key, self.head_name, fields)
-        return hmac.compare_digest(expected, head.mac)
+    def verifier(self) -> Verifier:
+        """The head as anchored now, with the key to check it (the head first: see verify)."""
+        head = self.read_head()
+        return Verifier(head, self.key(create=False), self.head_name, self.mode, self.warning)
 
     def _call(self, action):  # type: ignore[no-untyped-def]
         """Run ``action`` on the store; if the keyring stops working, go on in memory."""

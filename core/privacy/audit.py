@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from core.privacy.anchor import Anchor, AnchorMode, guarantee_note, record_mac
+from core.privacy.anchor import Anchor, AnchorMode, Verifier, guarantee_note, record_mac
 from core.privacy.chain import GENESIS, ChainState, check_chain, digest
 from core.privacy.endpoints import is_loopback_url
+from core.privacy.leaks import DocumentLeak, leaks_from_meta
 from core.storage.secrets import SecretStore
 
 __all__ = ["GENESIS", "AuditStore", "ChainState", "EgressRecord", "RequestSummary"]
@@ -276,41 +277,42 @@ class AuditStore:
         """Every request with its reply's outcome, bodies left out: cheap for 20,000 rows."""
         with self._lock:
             rows = self._db.execute(_SUMMARY_QUERY).fetchall()
-        return [
-            RequestSummary._make(
-                (
-                    *row[:7],
-                    *((row[7], bool(row[8])) if row[7] else _where(row[2])),
-                    bool(row[9]),
-                    *row[10:],
-                )
-            )
-            for row in rows
-        ]
-
-    def request_meta(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Each request's id and metadata (spans, documents), one at a time, bodies left out."""
-        reader = _connect(self.path)
-        try:
-            query = "SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id"
-            for record_id, meta in reader.execute(query):
-                yield record_id, json.loads(meta)
-        finally:
-            reader.close()
+        return [_summary(row) for row in rows]
 
     def verify(self) -> ChainState:
-        """Walk the chain and compare it with its anchor; every problem named in one line.
+        """Walk the chain and compare it with its anchor; every problem named in one line."""
+        return verify_file(self.path, self.anchor.verifier())
 
-        The anchor is read before the file: it is only ever written after the records it
-        names are committed, so a concurrent append cannot look like a missing record.
-        """
-        head = self.anchor.read_head()
-        reader = _connect(self.path)
-        try:
-            reader.execute("BEGIN")  # one snapshot of the file for the whole walk
-            return check_chain(_rows(reader), head, self.anchor)
-        finally:
-            reader.close()
+
+def verify_file(path: Path, anchor: Verifier) -> ChainState:
+    """Check the audit file at ``path`` against ``anchor`` (any process may run this).
+
+    The anchor must be read before the file: it is only ever written after the records
+    it names are committed, so a concurrent append cannot look like a missing record.
+    """
+    reader = _connect(path)
+    try:
+        reader.execute("BEGIN")  # one snapshot of the file for the whole walk
+        return check_chain(_rows(reader), anchor)
+    finally:
+        reader.close()
+
+
+def read_summaries(path: Path) -> tuple[list[RequestSummary], list[DocumentLeak]]:
+    """The audit table's rows and the documents' exposure, read from the file at ``path``."""
+    reader = _connect(path)
+    try:
+        rows = reader.execute(_SUMMARY_QUERY).fetchall()
+        metas = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
+        leaks = leaks_from_meta((record_id, json.loads(meta)) for record_id, meta in metas)
+    finally:
+        reader.close()
+    return [_summary(row) for row in rows], leaks
+
+
+def _summary(row: tuple[Any, ...]) -> RequestSummary:
+    host_and_loopback = (row[7], bool(row[8])) if row[7] else _where(row[2])
+    return RequestSummary._make((*row[:7], *host_and_loopback, bool(row[9]), *row[10:]))
 
 
 @functools.lru_cache(maxsize=64)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.privacy.anchor import Anchor, AnchorMode, Head, guarantee_note, key_id, record_mac
+from core.privacy.anchor import AnchorMode, Verifier, guarantee_note, record_mac
 
 GENESIS = "0" * 64
 
@@ -58,10 +58,9 @@ class _Ranges:
         return ", ".join(words for _, words in self.each())
 
 
-def check_chain(rows: Iterable[dict[str, Any]], head: Head | None, anchor: Anchor) -> ChainState:
-    """Walk ``rows`` (every column, in id order) against the anchored ``head``."""
-    key = anchor.key(create=False)
-    kid = key_id(key) if key is not None else None
+def check_chain(rows: Iterable[dict[str, Any]], anchor: Verifier) -> ChainState:
+    """Walk ``rows`` (every column, in id order) against the anchored head."""
+    head, key, kid = anchor.head, anchor.key, anchor.key_id
     problems: list[tuple[int, str]] = []
     missing, changed, relinked = _Ranges(), _Ranges(), _Ranges()
     forged, unsigned, before, foreign = _Ranges(), _Ranges(), _Ranges(), _Ranges()
@@ -103,10 +102,10 @@ def check_chain(rows: Iterable[dict[str, Any]], head: Head | None, anchor: Ancho
         ),
     ):
         problems += [(first, says.format(_subject(words))) for first, words in ranges.each()]
-    problems += _head_problems(head, anchor, expected - 1, count, hash_at_head)
+    problems += _head_problems(anchor, expected - 1, count, hash_at_head)
     problems.sort(key=lambda p: p[0])
     notes = [note for note in (guarantee_note(anchor.mode), anchor.warning) if note]
-    if head is not None and anchor.head_is_genuine(head) is None:
+    if head is not None and anchor.head_is_genuine() is None:
         notes.append(
             "The chain's anchor was signed with a key this session does not hold: "
             "missing last records cannot be checked."
@@ -140,11 +139,12 @@ def _subject(words: str) -> str:
 
 
 def _head_problems(
-    head: Head | None, anchor: Anchor, last_id: int, count: int, hash_at_head: str | None
+    anchor: Verifier, last_id: int, count: int, hash_at_head: str | None
 ) -> list[tuple[int, str]]:
+    head = anchor.head
     if head is None:
         return []
-    genuine = anchor.head_is_genuine(head)
+    genuine = anchor.head_is_genuine()
     if genuine is False:
         return [(0, "The chain's anchor in the keyring does not match the anchor key.")]
     if head.count and count == 0:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.privacy.audit import EgressRecord
 from core.privacy.provenance import leak_coverage
+
+if TYPE_CHECKING:
+    from core.privacy.audit import EgressRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,31 +2,44 @@
 
 Functions here run on a worker thread and return plain data; :class:`Background` hands
 each result back on the GUI thread through a queued signal, so worker threads never
-touch a widget.
+touch a widget. Reading and checking 20,000 records is pure Python for seconds: on a
+thread it would hold the GIL the window needs (on a busy machine, stalls of 100 ms and
+more were measured), so that part runs in a process of its own.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core.privacy.audit import AuditStore, RequestSummary
-from core.privacy.leaks import DocumentLeak, leaks_from_meta
+from core.privacy.audit import AuditStore, RequestSummary, verify_file
+from core.privacy.chain import ChainState
+from core.privacy.leaks import DocumentLeak
 from desktop.ui.answer_card import format_cost
-from desktop.ui.audit_model import cost
+from desktop.ui.audit_rows import Shown, read_view
 
 # One thread: jobs run in the order asked (the table first, then the chain check).
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
+_process: concurrent.futures.ProcessPoolExecutor | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Shown:
-    rows: list[RequestSummary]
-    totals: str
+def in_process(job: Callable[..., Any], *args: Any) -> Any:
+    """``job(*args)`` in the audit process (started on first use); here if that fails."""
+    global _process
+    try:
+        if _process is None:
+            context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+            _process = concurrent.futures.ProcessPoolExecutor(1, mp_context=context)
+        return _process.submit(job, *args).result()
+    except (BrokenProcessPool, OSError):
+        _process = None
+        return job(*args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +57,24 @@ def load(
     endpoint: str | None,
     focus: frozenset[int] | None,
 ) -> AuditSnapshot:
-    rows = audit.summaries()
-    shown = filter_rows(rows, conversation, endpoint, focus)
-    leaks = leaks_from_meta(audit.request_meta())
-    return AuditSnapshot(rows, shown, leaks, unaudited_line(settings()))
+    view = in_process(read_view, audit.path, conversation, endpoint, focus)
+    return AuditSnapshot(view.rows, view.shown, view.leaks, unaudited_line(settings()))
+
+
+def totals_text(shown: Shown) -> str:
+    return (
+        f"Overall: {shown.requests} requests, {shown.sent_bytes:,} bytes, {shown.tokens:,} "
+        f"tokens, {format_cost(shown.cost)} left this computer. Shown: {len(shown.rows)} "
+        f"requests, {shown.shown_bytes:,} bytes."
+    )
+
+
+def verify(audit: AuditStore) -> ChainState:
+    """As ``audit.verify()``; the anchor is read here, the file walked in the audit process.
+
+    The key goes to that process through a pipe, in memory; it is never written anywhere.
+    """
+    return in_process(verify_file, audit.path, audit.anchor.verifier())  # type: ignore[no-any-return]
 
 
 def unaudited_line(settings: Any) -> str:
@@ -59,30 +86,6 @@ def unaudited_line(settings: Any) -> str:
         f"Requests to {url} are not audited: you marked it as a model on this computer "
         "(Settings). If it forwards to a cloud, turn that off."
     )
-
-
-def filter_rows(
-    rows: list[RequestSummary],
-    conversation: str | None,
-    endpoint: str | None,
-    focus: frozenset[int] | None,
-) -> Shown:
-    shown = [
-        row
-        for row in rows
-        if (conversation is None or row.conversation_id == conversation)
-        and (endpoint is None or row.endpoint == endpoint)
-        and (focus is None or row.id in focus)
-    ]
-    sent = sum(r.byte_count for r in rows)
-    tokens = sum(r.prompt_tokens + r.completion_tokens for r in rows)
-    spent = sum(cost(r) for r in rows)
-    totals = (
-        f"Overall: {len(rows)} requests, {sent:,} bytes, {tokens:,} tokens, "
-        f"{format_cost(spent)} left this computer. Shown: {len(shown)} requests, "
-        f"{sum(r.byte_count for r in shown):,} bytes."
-    )
-    return Shown(shown, totals)
 
 
 class Background(QObject):

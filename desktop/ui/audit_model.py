@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from core.privacy.audit import RequestSummary
-from core.protocols.pricing import cost_usd
 from desktop.ui.answer_card import format_cost
+from desktop.ui.audit_rows import cost
 
 Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
@@ -22,10 +22,6 @@ def outcome(row: RequestSummary) -> str:
     if not row.replied:
         return "no reply"
     return str(row.status) if row.status is not None else "failed"
-
-
-def cost(row: RequestSummary) -> float:
-    return cost_usd(row.model, row.prompt_tokens, row.completion_tokens)
 
 
 def sent_to(row: RequestSummary) -> str:

@@ -33,8 +33,9 @@ from core.privacy.export import destination, export_text
 from core.storage.paths import minions_home
 from core.storage.settings import load_settings
 from desktop.ui.audit_leaks import LeakMeter, LeaksPane
-from desktop.ui.audit_loader import AuditSnapshot, Background, Shown, filter_rows, load
+from desktop.ui.audit_loader import AuditSnapshot, Background, load, totals_text, verify
 from desktop.ui.audit_model import EgressTableModel, outcome
+from desktop.ui.audit_rows import Shown, filter_rows
 from desktop.ui.payload_view import PayloadView
 
 ALL = "All"
@@ -250,7 +251,9 @@ class AuditWindow(QWidget):
         else:  # the filters changed while it loaded
             self._apply_filters()
         # Verified after the table is shown: the two would compete for the GIL.
-        self.jobs.run(self.audit.verify, lambda s: self._verified(load_id, s), self._failed)
+        self.jobs.run(
+            lambda: verify(self.audit), lambda s: self._verified(load_id, s), self._failed
+        )
 
     def _verified(self, load_id: int, state: ChainState) -> None:
         if load_id != self._loads:
@@ -303,7 +306,7 @@ class AuditWindow(QWidget):
         if filter_id != self._filters or self._snapshot is None:
             return
         self.model.set_rows(shown.rows, self._titles())
-        self.totals_label.setText(shown.totals)
+        self.totals_label.setText(totals_text(shown))
         self.focus_label.setText("Showing one answer's requests" if self._focus else "")
         self.show_all.setVisible(self._focus is not None)
         nothing = not self._snapshot.rows
