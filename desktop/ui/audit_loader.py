@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -27,19 +30,36 @@ from desktop.ui.audit_rows import Shown, read_view
 # One thread: jobs run in the order asked (the table first, then the chain check).
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
 _process: concurrent.futures.ProcessPoolExecutor | None = None
+_app_alive: Connection | None = None  # the writing end; only this process holds it
 
 
 def in_process(job: Callable[..., Any], *args: Any) -> Any:
     """``job(*args)`` in the audit process (started on first use); here if that fails."""
-    global _process
+    global _process, _app_alive
     try:
         if _process is None:
             context = multiprocessing.get_context("spawn")  # never fork a process running Qt
-            _process = concurrent.futures.ProcessPoolExecutor(1, mp_context=context)
+            reader, _app_alive = context.Pipe(duplex=False)
+            _process = concurrent.futures.ProcessPoolExecutor(
+                1, mp_context=context, initializer=_watch_app, initargs=(reader,)
+            )
         return _process.submit(job, *args).result()
     except (BrokenProcessPool, OSError):
         _process = None
         return job(*args)
+
+
+def _watch_app(app_alive: Connection) -> None:
+    """In the audit process: end when the app ends, however it ends (a hard kill too)."""
+
+    def wait() -> None:
+        try:
+            app_alive.recv()  # nothing is ever sent: this returns when the pipe closes
+        except (EOFError, OSError):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=wait, name="app-alive", daemon=True).start()
 
 
 @dataclass(frozen=True, slots=True)
