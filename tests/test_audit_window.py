@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QLabel
 
 from core.privacy.audit import AuditStore
 from core.protocols.events import Done
@@ -179,3 +180,33 @@ def test_size_and_place_are_remembered(qtbot, tmp_path):
     first.close()
     second = open_window(qtbot, store)
     assert (second.width(), second.height()) == (720, 520)
+
+
+def test_the_confirm_dialog_shows_messages_and_the_exact_bytes(qtbot):
+    from core.privacy.gate import OutboundRequest
+    from desktop.ui.confirm_dialog import ConfirmSendDialog
+
+    question = "When does the lease end?"
+    body = json.dumps(
+        {
+            "model": "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "You plan.\nAnswer in JSON."},
+                {"role": "user", "content": f"Task: {question}"},
+            ],
+        }
+    ).encode()
+    start = body.decode().index(question)
+    meta = {
+        "spans": [{"start": start, "end": start + len(question), "source": "user"}],
+        "destination": {"host": "127.0.0.1", "port": 4000, "loopback": True, "seat": "supervisor"},
+    }
+    outbound = OutboundRequest("http://127.0.0.1:4000/v1/chat", "gpt-4o-mini", body, "", "", meta)
+    dialog = ConfirmSendDialog(outbound)
+    qtbot.addWidget(dialog)
+    shown = dialog.payload.messages.toPlainText()
+    assert "Instructions (system)\nYou plan.\nAnswer in JSON." in shown
+    assert f"Request (user)\nTask: {question}" in shown
+    assert dialog.payload.highlighted == [("user", question)]
+    assert dialog.payload.raw.toPlainText() == body.decode()  # the raw tab: the bytes as sent
+    assert "this computer (a proxy or local server)" in dialog.findChild(QLabel).text()
