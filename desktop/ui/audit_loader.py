@@ -41,7 +41,7 @@ def in_process(job: Callable[..., Any], *args: Any) -> Any:
             context = multiprocessing.get_context("spawn")  # never fork a process running Qt
             reader, _app_alive = context.Pipe(duplex=False)
             _process = concurrent.futures.ProcessPoolExecutor(
-                1, mp_context=context, initializer=_watch_app, initargs=(reader,)
+                1, mp_context=context, initializer=_start_audit_process, initargs=(reader,)
             )
         return _process.submit(job, *args).result()
     except (BrokenProcessPool, OSError):
@@ -49,8 +49,11 @@ def in_process(job: Callable[..., Any], *args: Any) -> Any:
         return job(*args)
 
 
-def _watch_app(app_alive: Connection) -> None:
-    """In the audit process: end when the app ends, however it ends (a hard kill too)."""
+def _start_audit_process(app_alive: Connection) -> None:
+    """In the audit process: give way to the window for the CPU, and end when the app
+    ends, however it ends (a hard kill too)."""
+    if hasattr(os, "nice"):
+        os.nice(10)
 
     def wait() -> None:
         try:
