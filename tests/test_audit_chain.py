@@ -252,6 +252,12 @@ def test_an_old_database_opens_and_its_records_are_pre_anchor(tmp_path, keyring_
     assert "Record 4 is missing from the end" in store.verify().problems[0]
 
 
+def test_a_missing_anchor_is_said_not_hidden(audit, keyring_store):
+    keyring_store.delete(audit.anchor.head_name)
+    state = audit.verify()
+    assert state.ok and "holds no anchor for this audit file" in state.notes[0]
+
+
 def test_a_store_without_a_key_writes_unsigned_records_and_says_so(tmp_path):
     store = AuditStore(tmp_path / "a.sqlite3")
     record = store.append(kind="request", endpoint="https://api.example/v1", body=b"x")

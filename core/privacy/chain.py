@@ -105,6 +105,11 @@ def check_chain(rows: Iterable[dict[str, Any]], anchor: Verifier) -> ChainState:
     problems += _head_problems(anchor, expected - 1, count, hash_at_head)
     problems.sort(key=lambda p: p[0])
     notes = [note for note in (guarantee_note(anchor.mode), anchor.warning) if note]
+    if head is None and anchor.mode is AnchorMode.KEYRING and count and signed_seen:
+        notes.append(
+            "The keyring holds no anchor for this audit file (was the data folder moved?): "
+            "missing last records cannot be checked until the next request is recorded."
+        )
     if head is not None and anchor.head_is_genuine() is None:
         notes.append(
             "The chain's anchor was signed with a key this session does not hold: "
