@@ -298,16 +298,23 @@ def verify_file(path: Path, anchor: Verifier) -> ChainState:
         reader.close()
 
 
-def read_summaries(path: Path) -> tuple[list[RequestSummary], list[DocumentLeak]]:
-    """The audit table's rows and the documents' exposure, read from the file at ``path``."""
+def read_summaries(path: Path) -> list[RequestSummary]:
+    """The audit table's rows, read from the file at ``path`` (a connection of its own)."""
     reader = _connect(path)
     try:
-        rows = reader.execute(_SUMMARY_QUERY).fetchall()
-        metas = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
-        leaks = leaks_from_meta((record_id, json.loads(meta)) for record_id, meta in metas)
+        return [_summary(row) for row in reader.execute(_SUMMARY_QUERY)]
     finally:
         reader.close()
-    return [_summary(row) for row in rows], leaks
+
+
+def read_leaks(path: Path) -> list[DocumentLeak]:
+    """How much of each document has left, from every request's metadata at ``path``."""
+    reader = _connect(path)
+    try:
+        metas = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
+        return leaks_from_meta((record_id, json.loads(meta)) for record_id, meta in metas)
+    finally:
+        reader.close()
 
 
 def _summary(row: tuple[Any, ...]) -> RequestSummary:

@@ -2,9 +2,10 @@
 
 Functions here run on a worker thread and return plain data; :class:`Background` hands
 each result back on the GUI thread through a queued signal, so worker threads never
-touch a widget. Reading and checking 20,000 records is pure Python for seconds: on a
-thread it would hold the GIL the window needs (on a busy machine, stalls of 100 ms and
-more were measured), so that part runs in a process of its own.
+touch a widget. Checking 20,000 records and parsing their metadata is pure Python for
+seconds: on a thread it would hold the GIL the window needs (on a busy machine, stalls
+of 100 ms and more were measured), so that part runs in a process of its own, and only
+small results come back (the rows themselves would take long to unpickle, in one go).
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core.privacy.audit import AuditStore, RequestSummary, verify_file
+from core.privacy.audit import (
+    AuditStore,
+    RequestSummary,
+    read_leaks,
+    read_summaries,
+    verify_file,
+)
 from core.privacy.chain import ChainState
 from core.privacy.leaks import DocumentLeak
 from desktop.ui.answer_card import format_cost
-from desktop.ui.audit_rows import Shown, read_view
+from desktop.ui.audit_rows import Shown, filter_rows
 
 # One thread: jobs run in the order asked (the table first, then the chain check).
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
@@ -80,8 +87,13 @@ def load(
     endpoint: str | None,
     focus: frozenset[int] | None,
 ) -> AuditSnapshot:
-    view = in_process(read_view, audit.path, conversation, endpoint, focus)
-    return AuditSnapshot(view.rows, view.shown, view.leaks, unaudited_line(settings()))
+    # The rows on this thread: SQLite lets go of the GIL between rows, and the Python
+    # left is short steps the window can interleave with. Parsing every request's
+    # metadata is long pure Python: that goes to the audit process.
+    rows = read_summaries(audit.path)
+    shown = filter_rows(rows, conversation, endpoint, focus)
+    leaks = in_process(read_leaks, audit.path)
+    return AuditSnapshot(rows, shown, leaks, unaudited_line(settings()))
 
 
 def totals_text(shown: Shown) -> str:

@@ -1,16 +1,10 @@
-"""The audit table's rows, read and filtered without Qt: this runs in the audit process.
-
-Importing nothing from Qt keeps that process quick to start; the window turns the
-plain results into text and widgets.
-"""
+"""The audit table's rows filtered and totalled, without Qt (plain data for the window)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from core.privacy.audit import RequestSummary, read_summaries
-from core.privacy.leaks import DocumentLeak
+from core.privacy.audit import RequestSummary
 from core.protocols.pricing import cost_usd
 
 
@@ -28,13 +22,6 @@ class Shown:
     tokens: int
     cost: float
     shown_bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    rows: list[RequestSummary]
-    shown: Shown  # through the filters set when reading began
-    leaks: list[DocumentLeak]
 
 
 def filter_rows(
@@ -58,10 +45,3 @@ def filter_rows(
         sum(cost(r) for r in rows),
         sum(r.byte_count for r in shown),
     )
-
-
-def read_view(
-    path: Path, conversation: str | None, endpoint: str | None, focus: frozenset[int] | None
-) -> View:
-    rows, leaks = read_summaries(path)
-    return View(rows, filter_rows(rows, conversation, endpoint, focus), leaks)

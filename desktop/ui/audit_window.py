@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,6 +66,7 @@ class AuditWindow(QWidget):
         self._snapshot: AuditSnapshot | None = None
         self._focus: frozenset[int] | None = None  # request ids of one answer, when opened so
         self._loads = self._filters = self._selections = 0  # later jobs supersede earlier ones
+        self._steps = 0  # parts of a load still to show
         self.model = EgressTableModel()
         self.jobs = Background(self)
         self._build()
@@ -207,7 +208,7 @@ class AuditWindow(QWidget):
 
     def is_ready(self) -> bool:
         """Loaded, verified and filtered: nothing pending on the audit thread."""
-        return self.jobs.pending == 0 and self._snapshot is not None
+        return self.jobs.pending == 0 and self._steps == 0 and self._snapshot is not None
 
     def focus_records(self, record_ids: list[int] | None) -> None:
         """Show only these records (an answer's own), or everything again with None."""
@@ -243,13 +244,21 @@ class AuditWindow(QWidget):
         self._snapshot = snapshot
         self.unaudited_label.setText(html.escape(snapshot.unaudited))
         self.unaudited_label.setVisible(bool(snapshot.unaudited))
-        self._fill_filters(snapshot)
-        self.leaks.show_leaks(snapshot.leaks)
         now = (self.conversation_box.currentData(), self.endpoint_box.currentData(), self._focus)
         if now == wanted:
             self._filtered(self._filters, snapshot.shown)
         else:  # the filters changed while it loaded
             self._apply_filters()
+        # The rest in later turns of the loop, so that no one turn keeps the window busy.
+        self._steps += 1
+        QTimer.singleShot(0, lambda: self._finish_load(load_id, snapshot))
+
+    def _finish_load(self, load_id: int, snapshot: AuditSnapshot) -> None:
+        self._steps -= 1
+        if load_id != self._loads:
+            return
+        self._fill_filters(snapshot)
+        self.leaks.show_leaks(snapshot.leaks)
         # Verified after the table is shown: the two would compete for the GIL.
         self.jobs.run(
             lambda: verify(self.audit), lambda s: self._verified(load_id, s), self._failed
