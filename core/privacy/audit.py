@@ -273,12 +273,6 @@ class AuditStore:
             ).fetchone()
         return _record(dict(zip(COLUMNS, row, strict=True))) if row else None
 
-    def summaries(self) -> list[RequestSummary]:
-        """Every request with its reply's outcome, bodies left out: cheap for 20,000 rows."""
-        with self._lock:
-            rows = self._db.execute(_SUMMARY_QUERY).fetchall()
-        return [_summary(row) for row in rows]
-
     def verify(self) -> ChainState:
         """Walk the chain and compare it with its anchor; every problem named in one line."""
         return verify_file(self.path, self.anchor.verifier())
