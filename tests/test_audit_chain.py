@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -215,8 +216,29 @@ def test_the_next_append_moves_the_anchor_past_unanchored_records(audit, monkeyp
     with monkeypatch.context() as patch:
         patch.setattr(audit.anchor, "write_head", lambda *args: None)
         audit.append(kind="request", endpoint="https://api.example/v1", body=b"unanchored")
+        audit.flush_anchor()  # the anchor thread, or this, finds the keyring refusing
     audit.append(kind="request", endpoint="https://api.example/v1", body=b"anchored")
+    audit.flush_anchor()
     assert audit.anchor.read_head().last_id == 10 and audit.verify().ok
+
+
+def test_a_burst_of_records_waits_for_the_keyring_once_not_per_record(audit, monkeypatch):
+    """Appends do not wait for the anchor: it moves on its own thread, once for a burst."""
+    writes = []
+    slow = audit.anchor.write_head
+
+    def slow_write(*args):
+        writes.append(args)
+        time.sleep(0.2)
+        slow(*args)
+
+    monkeypatch.setattr(audit.anchor, "write_head", slow_write)
+    started = time.monotonic()
+    for i in range(10):
+        audit.append(kind="request", endpoint="https://api.example/v1", body=b"%d" % i)
+    assert time.monotonic() - started < 1.0  # ten appends did not wait ten times 0.2 s
+    audit.flush_anchor()
+    assert len(writes) < 10 and audit.anchor.read_head().last_id == 18 and audit.verify().ok
 
 
 def test_a_record_forged_past_the_anchor_is_named(audit):

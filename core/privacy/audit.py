@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,11 +18,20 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from core.privacy.anchor import Anchor, AnchorMode, Verifier, guarantee_note, record_mac
+from core.privacy.anchor import (
+    Anchor,
+    AnchorMode,
+    Head,
+    Verifier,
+    guarantee_note,
+    record_mac,
+)
 from core.privacy.chain import GENESIS, ChainState, check_chain, digest
 from core.privacy.endpoints import is_loopback_url
 from core.privacy.leaks import DocumentLeak, leaks_from_meta
 from core.storage.secrets import SecretStore
+
+log = logging.getLogger(__name__)
 
 __all__ = ["GENESIS", "AuditStore", "ChainState", "EgressRecord", "RequestSummary"]
 
@@ -132,6 +142,12 @@ class AuditStore:
     are written unsigned and :meth:`verify` checks the hash links only, and says so.
     Several processes may append to one file at once: SQLite's write lock orders them,
     and the anchor is only ever moved forward along the chain it already holds.
+
+    The anchor is moved on a thread of its own, a moment after each commit, so a
+    request waits for its record but not for the keyring (a read and a write there take
+    ~85 ms on gnome-keyring); a burst of records moves it once. Until it has moved, the
+    newest records are protected by their MACs but their deletion would go unseen:
+    :meth:`close` and :meth:`verify` bring the anchor up to date first.
     """
 
     def __init__(self, path: Path | str, secrets: SecretStore | None = None) -> None:
@@ -142,6 +158,10 @@ class AuditStore:
         self._db.execute("PRAGMA synchronous=FULL")  # a record survives a hard kill
         _upgrade(self._db)
         self.anchor = Anchor(self.path, secrets)
+        self._anchor_due = threading.Condition()
+        self._anchor_pending = False
+        self._anchor_thread: threading.Thread | None = None
+        self._closing = False
 
     @property
     def mode(self) -> AnchorMode:
@@ -152,8 +172,46 @@ class AuditStore:
         return " ".join(n for n in (guarantee_note(self.anchor.mode), self.anchor.warning) if n)
 
     def close(self) -> None:
+        with self._anchor_due:
+            self._closing = True
+            self._anchor_due.notify()
+        if self._anchor_thread is not None:
+            self._anchor_thread.join(timeout=10)
+        self.flush_anchor()
         with self._lock:
             self._db.close()
+
+    def flush_anchor(self) -> None:
+        """Move the anchor now if a record is waiting for it (before a verify, at exit)."""
+        with self._anchor_due:
+            pending, self._anchor_pending = self._anchor_pending, False
+        if pending:
+            self._advance_anchor()
+
+    def _anchor_soon(self) -> None:
+        if self.anchor.mode is AnchorMode.NONE:
+            return
+        with self._anchor_due:
+            self._anchor_pending = True
+            if self._anchor_thread is None and not self._closing:
+                self._anchor_thread = threading.Thread(
+                    target=self._anchor_loop, name="audit-anchor", daemon=True
+                )
+                self._anchor_thread.start()
+            self._anchor_due.notify()
+
+    def _anchor_loop(self) -> None:
+        while True:
+            with self._anchor_due:
+                while not self._anchor_pending and not self._closing:
+                    self._anchor_due.wait()
+                if self._closing:
+                    return  # close() flushes what is left
+                self._anchor_pending = False
+            try:
+                self._advance_anchor()
+            except Exception:  # the next record tries again; verify names what is missing
+                log.warning("could not move the audit anchor", exc_info=True)
 
     def append(
         self,
@@ -206,31 +264,43 @@ class AuditStore:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            # After the commit: a crash here leaves the anchor behind the file, never ahead.
-            self._advance_anchor()
+        # After the commit: a crash here leaves the anchor behind the file, never ahead.
+        self._anchor_soon()
         return _record({**fields, "prev_hash": prev_hash, "hash": hashed, "mac": mac})
 
     def _advance_anchor(self) -> None:
-        """Anchor the file's current head, under the write lock so anchors only move forward.
+        """Anchor the file's current head; the keyring is read and written outside the lock.
 
         The anchor is not moved when the file no longer holds the head it names: that
-        evidence of tampering stays until someone looks at it.
+        evidence of tampering stays until someone looks at it. Two processes moving it at
+        once can at worst leave it a few records behind the file (as a crash would), which
+        verify accepts; it never names a head the file does not hold.
         """
         if self.anchor.mode is AnchorMode.NONE:
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        head = self.anchor.read_head()
+        with self._lock:
+            target = self._anchor_target(head)
+        if target is not None:
+            self.anchor.write_head(*target)
+
+    def _anchor_target(self, head: Head | None) -> tuple[int, int, str, int] | None:
+        """(count, last id, last hash, signed from) to anchor next, or None to leave it."""
+        self._db.execute("BEGIN")
         try:
-            last_id, last_hash = self._db.execute(
+            row = self._db.execute(
                 "SELECT id, hash FROM records ORDER BY id DESC LIMIT 1"
             ).fetchone()
-            head = self.anchor.read_head()
+            if row is None:
+                return None
+            last_id, last_hash = row
             if head is not None:
                 at_head = self._db.execute(
                     "SELECT hash FROM records WHERE id = ?", (head.last_id,)
                 ).fetchone()
                 moved_on = head.last_id >= last_id
                 if moved_on or at_head is None or at_head[0] != head.last_hash:
-                    return
+                    return None
             (count,) = self._db.execute("SELECT COUNT(*) FROM records").fetchone()
             if head is not None:
                 signed_from = head.signed_from
@@ -239,7 +309,7 @@ class AuditStore:
                     "SELECT MIN(id) FROM records WHERE mac IS NOT NULL"
                 ).fetchone()
                 signed_from = first or last_id
-            self.anchor.write_head(count, last_id, last_hash, signed_from)
+            return count, last_id, last_hash, signed_from
         finally:
             self._db.execute("COMMIT")
 
@@ -275,6 +345,7 @@ class AuditStore:
 
     def verify(self) -> ChainState:
         """Walk the chain and compare it with its anchor; every problem named in one line."""
+        self.flush_anchor()
         return verify_file(self.path, self.anchor.verifier())
 
 
