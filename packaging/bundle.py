@@ -1,8 +1,8 @@
 """What goes into the frozen app and what is cut from it, shared by the three specs.
 
 A spec is run by PyInstaller with ``exec``; each one puts this folder on ``sys.path`` and
-imports this module, so Linux, macOS and Windows freeze the same program. The only
-PyInstaller import is inside ``collect``, so tests can load this file without PyInstaller.
+imports this module, so Linux, macOS and Windows freeze the same program. PyInstaller is
+imported only inside the functions that need it; the tests load this file directly.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import fnmatch
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,6 @@ NAME = "MinionsDesktop"  # the app's executable and folder
 CLI_NAME = "minions"  # the command line, frozen beside it
 APP_ID = "io.github.minions_desktop.Minions"  # AppStream id and macOS bundle identifier
 ENTRY_SCRIPT = ROOT / "packaging" / "entry.py"  # the app, or the CLI when named minions
-ICON_SVG = ROOT / "resources" / "icons" / "minions.svg"
 
 # For measuring what the cuts save: MINIONS_BUNDLE_CUTS=0 or MINIONS_BUNDLE_STRIP=0.
 CUTS = os.environ.get("MINIONS_BUNDLE_CUTS", "1") != "0"
@@ -195,10 +194,11 @@ def _linked_only(dest: str) -> bool:
 
 
 def needed(path: str) -> list[str]:
-    import re
+    """The sonames an ELF file names as NEEDED (readelf, from binutils)."""
     import subprocess
 
-    out = subprocess.run(["readelf", "-d", "-W", path], capture_output=True, text=True).stdout
+    command = ["readelf", "-d", "-W", path]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
 
 
@@ -339,7 +339,3 @@ def folder_size(folder: Path) -> int:
         for n in names
         if not os.path.islink(os.path.join(d, n))
     )
-
-
-def describe(paths: Iterable[Path]) -> str:
-    return ", ".join(str(p.relative_to(ROOT)) for p in paths)

@@ -58,18 +58,12 @@ def elf_files(folder: Path) -> Iterable[Path]:
                     yield path
 
 
-def needed_libraries(path: Path) -> list[str]:
-    """The sonames an ELF file names as NEEDED."""
-    out = run("readelf", "-d", "-W", str(path))
-    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
-
-
 def outside_libraries(folder: Path) -> dict[str, set[str]]:
     """Sonames needed by the bundle's files but not in it: soname -> the files needing it."""
     inside = {p.name for p in folder.rglob("*")}
     missing: dict[str, set[str]] = {}
     for path in elf_files(folder):
-        for soname in needed_libraries(path):
+        for soname in bundle.needed(str(path)):
             if soname not in inside:
                 missing.setdefault(soname, set()).add(str(path.relative_to(folder)))
     return missing
