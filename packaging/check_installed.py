@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -138,7 +139,13 @@ def screenshot(home: Path) -> str:
 def single_instance(home: Path) -> str:
     env = user_env(home)
     log = home / ".local" / "share" / "minions-desktop" / "logs" / "desktop.log"
-    first = subprocess.Popen([APP], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [APP],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its file readers share its process group
+    )
     try:
         deadline = time.monotonic() + 60
         while "single instance: listening" not in (log.read_text() if log.exists() else ""):
@@ -149,7 +156,7 @@ def single_instance(home: Path) -> str:
         expect("brought the window forward" in log.read_text(), "the first window was not raised")
         expect(first.poll() is None, "the first app stopped")
     finally:
-        first.kill()
+        os.killpg(first.pid, signal.SIGKILL)  # the app and its reader processes
         first.wait()
     return "a second start raised the first window and exited 0"
 

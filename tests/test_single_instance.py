@@ -40,6 +40,7 @@ def start_app(home: Path) -> subprocess.Popen[bytes]:
         env=app_env(home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its file readers share its process group: one kill ends all
     )
 
 
@@ -69,8 +70,11 @@ def second_app(home: Path) -> subprocess.CompletedProcess[str]:
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.kill()
+    """End the app and its reader processes (a killed app leaves those running)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     proc.wait(timeout=30)
 
 
@@ -99,6 +103,7 @@ def test_second_start_raises_the_first_and_a_crash_leaves_nothing_in_the_way(tmp
         assert third.poll() is None
     finally:
         stop(third)
+        stop(first)  # the crashed app's readers
 
 
 def test_raise_request_unminimises_and_raises_the_main_window(qtbot, tmp_path: Path):
