@@ -6,8 +6,8 @@ import asyncio
 import functools
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 import ollama
@@ -55,6 +55,9 @@ def _final_counts(reply: Any) -> dict[str, Any]:
     }
 
 
+T = TypeVar("T")
+
+
 class OllamaClient:
     """Chat with one Ollama model; ``num_ctx`` is sized from each prompt, never left default."""
 
@@ -99,7 +102,7 @@ class OllamaClient:
 
     async def aclose(self) -> None:
         if not self._shared:
-            await self._client.close()
+            await self._client.close()  # type: ignore[no-untyped-call]  # ollama's own annotation gap
 
     async def list_models(self) -> list[ModelInfo]:
         listing = await self._call(self._client.list)
@@ -234,7 +237,7 @@ class OllamaClient:
 
         return await self._call(run)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except ollama.ResponseError as exc:

@@ -32,7 +32,8 @@ class Compact(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return _strip_titles(super().model_json_schema(*args, **kwargs))
+            stripped: dict[str, Any] = _strip_titles(super().model_json_schema(*args, **kwargs))
+            return stripped
         if cls not in _SCHEMAS:  # built once: a MinionS run sends it with every job
             _SCHEMAS[cls] = _strip_titles(super().model_json_schema())
         return _SCHEMAS[cls]
