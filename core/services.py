@@ -19,22 +19,25 @@ class Services:
         keys: ApiKeys | None = None,
         confirm: Confirm | None = None,
     ) -> None:
-        self.warnings: list[str] = []
+        self._warnings: list[str] = []
         if settings is None:
             settings, warning = load_settings()
             if warning:
-                self.warnings.append(warning)
+                self._warnings.append(warning)
         self.stored_settings = settings
         self.settings = settings.with_environment()
         self.audit = AuditStore(audit_db_path())
         self._confirm = confirm
         self.gate = EgressGate(self.audit, EgressPolicy())
         self._apply_policy()
-        self.keys = keys or ApiKeys()
-        if self.keys.warning:
-            self.warnings.append(self.keys.warning)
+        self.keys = keys or ApiKeys()  # the keyring is looked for on first use
         self._local: LocalChoice | None = None
         self._remote: ChatClient | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about the set-up (damaged settings, no keyring)."""
+        return [*self._warnings, *([self.keys.warning] if self.keys.warning else [])]
 
     async def local_client(self) -> LocalChoice:
         if self._local is None:

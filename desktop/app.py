@@ -72,7 +72,11 @@ async def main_async(app: QApplication, screenshot: Path | None = None) -> int:
     desktop = DesktopApp()
     try:
         desktop.window.show()
-        started = asyncio.gather(desktop.window.start(), desktop.ingest.start())
+        started = asyncio.gather(
+            desktop.window.start(),
+            desktop.ingest.start(),
+            asyncio.to_thread(desktop.services.keys.current),  # finds the keyring off the loop
+        )
         started.add_done_callback(lambda _f: freeze_startup_objects())
         if screenshot is not None:
             await asyncio.wait_for(started, timeout=30)

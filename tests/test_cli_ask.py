@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import core.cli.ask
+import core.services
 from core.cli import main
 from core.services import Services
 from core.storage.paths import settings_path
@@ -43,7 +43,7 @@ def env(
             super().__init__(*args, **kwargs)
             self.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
 
-    monkeypatch.setattr(core.cli.ask, "Services", AuditedServices)
+    monkeypatch.setattr(core.services, "Services", AuditedServices)  # ask imports it late
     fake_ollama.responder = fact_worker
     fake_openai.responder = minions_supervisor()
     return fake_ollama, fake_openai

@@ -34,7 +34,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> Extraction:
         raise AssertionError("the file was parsed again")
 
-    monkeypatch.setattr(loading_module, "load_pdf", fail)
+    monkeypatch.setattr("core.documents.pdf.load_pdf", fail)  # the loader is found at read time
 
 
 def test_second_load_comes_from_the_cache(

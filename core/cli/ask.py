@@ -7,11 +7,9 @@ import asyncio
 import dataclasses
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from core.cli import CliError
-from core.documents.loading import load_document_sync
-from core.privacy.gate import Decision, OutboundRequest
 from core.protocols.events import (
     Answer,
     Cancelled,
@@ -23,9 +21,14 @@ from core.protocols.events import (
     RoundStarted,
     RouteDecided,
 )
-from core.protocols.run import PROTOCOLS, Run, RunRequest
-from core.services import Services
-from core.storage.settings import load_settings
+from core.storage.settings import ProtocolName
+
+if TYPE_CHECKING:  # the clients and loaders are imported when a question is asked
+    from core.privacy.gate import Decision, OutboundRequest
+    from core.protocols.run import RunRequest
+    from core.services import Services
+
+PROTOCOLS = get_args(ProtocolName)
 
 
 def register(subparsers: Any) -> None:
@@ -70,6 +73,11 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from core.documents.loading import load_document_sync
+    from core.protocols.run import RunRequest
+    from core.services import Services
+    from core.storage.settings import load_settings
+
     if args.rounds is not None and args.rounds < 1:
         raise CliError("--rounds must be at least 1")
     documents = [load_document_sync(path) for path in args.doc]
@@ -108,6 +116,8 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _ask(request: RunRequest, services: Services, *, quiet: bool) -> Answer:
+    from core.protocols.run import Run
+
     progress = not quiet and sys.stderr.isatty()
     try:
         run = Run(request, services)
@@ -129,6 +139,8 @@ async def _ask(request: RunRequest, services: Services, *, quiet: bool) -> Answe
 
 async def confirm_on_terminal(outbound: OutboundRequest) -> Decision:
     """Show the request exactly as it would leave, and ask on the terminal."""
+    from core.privacy.gate import Decision
+
     print(
         f"\nAbout to send {len(outbound.body):,} bytes to {outbound.endpoint} "
         f"({outbound.model or 'unknown model'}):",

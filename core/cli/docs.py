@@ -9,14 +9,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from core.documents import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_TARGET_CHARS,
-    DocumentError,
-    chunk_document,
-    inspect_document,
-    load_document_sync,
-)
+from core.documents.chunking import DEFAULT_TARGET_CHARS, chunk_document
+from core.documents.loading import DEFAULT_MAX_BYTES, load_document_sync
+from core.documents.model import DocumentError
+from core.documents.summary import inspect_document
 
 
 def register(subparsers: Any) -> None:

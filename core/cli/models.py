@@ -7,8 +7,6 @@ import asyncio
 import json
 from typing import Any
 
-from core.services import Services
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -34,6 +32,8 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _list() -> list[dict[str, Any]]:
+    from core.services import Services  # the clients load only for this command
+
     services = Services()
     try:
         client = (await services.local_client()).client

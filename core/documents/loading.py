@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import importlib
 import os
 import stat
 import threading
@@ -22,21 +23,26 @@ from core.documents.kinds import (
     unreadable_error,
 )
 from core.documents.model import Document, DocumentError
-from core.documents.pdf import load_pdf
-from core.documents.plain import load_csv, load_text
-from core.documents.web import load_html
-from core.documents.word import load_docx
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
-_LOADERS: dict[str, Callable[[bytes, str], Extraction]] = {
-    "docx": load_docx,
-    "text": load_text,
-    "markdown": load_text,
-    "code": load_text,
-    "html": load_html,
-    "csv": load_csv,
+# kind -> (module, function); a loader's library (pypdf, docx, bs4) is imported when a
+# file of its kind is first read, not when the app starts.
+_LOADERS: dict[str, tuple[str, str]] = {
+    "pdf": ("core.documents.pdf", "load_pdf"),
+    "docx": ("core.documents.word", "load_docx"),
+    "text": ("core.documents.plain", "load_text"),
+    "markdown": ("core.documents.plain", "load_text"),
+    "code": ("core.documents.plain", "load_text"),
+    "html": ("core.documents.web", "load_html"),
+    "csv": ("core.documents.plain", "load_csv"),
 }
+
+
+def _loader(kind: str) -> Callable[..., Extraction]:
+    module, name = _LOADERS[kind]
+    loader: Callable[..., Extraction] = getattr(importlib.import_module(module), name)
+    return loader
 
 
 class LoadCancelled(Exception):
@@ -134,9 +140,9 @@ def _extract(
         progress(0, 1)
     try:
         if kind == "pdf":
-            extraction = load_pdf(data, name, password=password, progress=progress)
+            extraction = _loader(kind)(data, name, password=password, progress=progress)
         else:
-            extraction = _LOADERS[kind](data, name)
+            extraction = _loader(kind)(data, name)
     except (DocumentError, LoadCancelled):
         raise
     except RecursionError as exc:
