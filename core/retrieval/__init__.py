@@ -1,0 +1,42 @@
+"""Local retrieval: which chunks a MinionS job should read first.
+
+Each document's chunks are indexed on this machine (SQLite FTS5 / BM25, plus the local
+model server's embeddings where an embedding model is installed) and the index is kept
+in the data folder's cache, keyed by the document's content hash and its chunking.
+
+    prepare_document(doc, chunk_chars)            # at add time: build the index once
+    await embed_document(doc, chunk_chars, worker) # at add time: vectors, when a model can
+    Retriever.build(documents, chunks).rank(query, scope)
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from core.clients.base import ChatClient
+from core.documents.chunking import chunk_document
+from core.documents.model import Document
+from core.retrieval.embeddings import find_embedder
+from core.retrieval.index import ChunkIndex
+from core.retrieval.ranking import Retriever, embed_missing
+
+__all__ = ["ChunkIndex", "Retriever", "embed_document", "prepare_document"]
+
+
+def prepare_document(doc: Document, chunk_chars: int) -> None:
+    """Build (or check) the document's BM25 index in the cache; CPU work, call it in a thread."""
+    ChunkIndex.open(doc, chunk_document(doc, target_chars=chunk_chars))
+
+
+async def embed_document(doc: Document, chunk_chars: int, worker: ChatClient) -> int:
+    """Store a vector for every chunk of ``doc`` with the worker server's embedding model.
+
+    Returns how many chunks were embedded now (0 when there is no embedding model on this
+    machine, or every chunk already has one).
+    """
+    embedder = await find_embedder(worker)
+    if embedder is None:
+        return 0
+    chunks = await asyncio.to_thread(chunk_document, doc, target_chars=chunk_chars)
+    index = await asyncio.to_thread(ChunkIndex.open, doc, chunks)
+    return await embed_missing(index, chunks, embedder)
