@@ -20,14 +20,50 @@ from core.documents.extraction import join_pages
 from core.documents.model import Document
 from tests.test_protocol_support import filler_page
 
-PLACES = (
-    "Harwick Dunmore Elsworth Calloway Brixton Fenmoor Garrow Holloway Ingleby Jarrow "
-    "Kelsall Lathom Marlow Northam Ormsby Pendle Quenby Rushden Selby Thirsk Ulverston "
-    "Wexcombe Yarrow Zennor Ashby Burford Corfe Dorrington"
-).split()
-ASSETS = "archive depot library museum foundry chapel granary observatory".split()
-CONTAINERS = "vault locker safe cabinet".split()
-BIRDS = "KESTREL HERON PLOVER SISKIN TEAL WREN CURLEW DUNLIN MERLIN OSPREY".split()
+PLACES = [
+    "Harwick",
+    "Dunmore",
+    "Elsworth",
+    "Calloway",
+    "Brixton",
+    "Fenmoor",
+    "Garrow",
+    "Holloway",
+    "Ingleby",
+    "Jarrow",
+    "Kelsall",
+    "Lathom",
+    "Marlow",
+    "Northam",
+    "Ormsby",
+    "Pendle",
+    "Quenby",
+    "Rushden",
+    "Selby",
+    "Thirsk",
+    "Ulverston",
+    "Wexcombe",
+    "Yarrow",
+    "Zennor",
+    "Ashby",
+    "Burford",
+    "Corfe",
+    "Dorrington",
+]
+ASSETS = ["archive", "depot", "library", "museum", "foundry", "chapel", "granary", "observatory"]
+CONTAINERS = ["vault", "locker", "safe", "cabinet"]
+BIRDS = [
+    "KESTREL",
+    "HERON",
+    "PLOVER",
+    "SISKIN",
+    "TEAL",
+    "WREN",
+    "CURLEW",
+    "DUNLIN",
+    "MERLIN",
+    "OSPREY",
+]
 
 _FACT = re.compile(r"The (\w+) (\w+) (\w+) opens with code (\d{4}-[A-Z]+)\.")
 _FINDING = re.compile(r"^(F\d+) \[[^\]]*\] (.*)$", re.MULTILINE)

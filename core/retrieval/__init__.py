@@ -4,7 +4,7 @@ Each document's chunks are indexed on this machine (SQLite FTS5 / BM25, plus the
 model server's embeddings where an embedding model is installed) and the index is kept
 in the data folder's cache, keyed by the document's content hash and its chunking.
 
-    prepare_document(doc, chunk_chars)            # at add time: build the index once
+    prepare_document(doc, chunk_chars)            # at add time: index and shingles, once
     await embed_document(doc, chunk_chars, worker) # at add time: vectors, when a model can
     Retriever.build(documents, chunks).rank(query, scope)
 """
@@ -16,6 +16,8 @@ import asyncio
 from core.clients.base import ChatClient
 from core.documents.chunking import chunk_document
 from core.documents.model import Document
+from core.privacy.provenance import DOCUMENT_RUN_WORDS
+from core.privacy.shingles import DocumentShingles
 from core.retrieval.embeddings import find_embedder
 from core.retrieval.index import ChunkIndex
 from core.retrieval.ranking import Retriever, embed_missing
@@ -24,8 +26,11 @@ __all__ = ["ChunkIndex", "Retriever", "embed_document", "prepare_document"]
 
 
 def prepare_document(doc: Document, chunk_chars: int) -> None:
-    """Build (or check) the document's BM25 index in the cache; CPU work, call it in a thread."""
+    """Build (or check) the caches a question about ``doc`` reads: its chunk index and its
+    provenance shingles. CPU work (a second or two for 10 MB of text): call it in a thread,
+    when the document is added."""
     ChunkIndex.open(doc, chunk_document(doc, target_chars=chunk_chars))
+    DocumentShingles.open(doc.text, DOCUMENT_RUN_WORDS)
 
 
 async def embed_document(doc: Document, chunk_chars: int, worker: ChatClient) -> int:
