@@ -6,14 +6,17 @@ in the data folder's cache, keyed by the document's content hash and its chunkin
 
     prepare_document(doc, chunk_chars)            # at add time: index and shingles, once
     await embed_document(doc, chunk_chars, worker) # at add time: vectors, when a model can
+    await prepare_for_questions(doc, chunk_chars, worker_getter)   # both, for the app
     Retriever.build(documents, chunks).rank(query, scope)
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 
-from core.clients.base import ChatClient
+from core.clients.base import ChatClient, ClientError
 from core.documents.chunking import chunk_document
 from core.documents.model import Document
 from core.privacy.provenance import DOCUMENT_RUN_WORDS
@@ -22,7 +25,15 @@ from core.retrieval.embeddings import find_embedder
 from core.retrieval.index import ChunkIndex
 from core.retrieval.ranking import Retriever, embed_missing
 
-__all__ = ["ChunkIndex", "Retriever", "embed_document", "prepare_document"]
+__all__ = [
+    "ChunkIndex",
+    "Retriever",
+    "embed_document",
+    "prepare_document",
+    "prepare_for_questions",
+]
+
+log = logging.getLogger(__name__)
 
 
 def prepare_document(doc: Document, chunk_chars: int) -> None:
@@ -45,3 +56,22 @@ async def embed_document(doc: Document, chunk_chars: int, worker: ChatClient) ->
     chunks = await asyncio.to_thread(chunk_document, doc, target_chars=chunk_chars)
     index = await asyncio.to_thread(ChunkIndex.open, doc, chunks)
     return await embed_missing(index, chunks, embedder)
+
+
+async def prepare_for_questions(
+    doc: Document, chunk_chars: int, worker: Callable[[], Awaitable[ChatClient]] | None = None
+) -> None:
+    """Everything a first question about ``doc`` would otherwise wait for, done now.
+
+    The index and shingles are built in a thread; then, if ``worker()`` gives a local model
+    server with an embedding model, every chunk is embedded. Failures are logged, never
+    raised: a question still works without any of it, only slower to start.
+    """
+    try:
+        await asyncio.to_thread(prepare_document, doc, chunk_chars)
+        if worker is not None:
+            await embed_document(doc, chunk_chars, await worker())
+    except ClientError as exc:
+        log.info("%s not embedded: %s", doc.name, exc)
+    except Exception:
+        log.exception("could not prepare %s for questions", doc.name)
