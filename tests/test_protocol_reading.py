@@ -167,3 +167,57 @@ async def test_plan_notes_reach_the_user_as_notices(
     assert any(
         "asked for pages the documents do not have" in n.message for n in of_type(events, Notice)
     )
+
+
+async def test_a_wider_read_next_round_does_not_read_the_same_chunks_again(
+    fake_ollama: OllamaFake, fake_openai: OpenAIFake
+) -> None:
+    doc = make_document(pages=12, page_chars=1500, fact_page=None)
+    chunks = chunk_document(doc, target_chars=CHUNK_CHARS)
+    answer = minions_supervisor()
+    plans = iter(
+        [
+            {"jobs": [{"task": "What is the vault access code?", "read": "best"}]},
+            {"jobs": [{"task": "What is the vault access code?", "read": "all"}]},
+        ]
+    )
+
+    def supervisor(payload: dict[str, Any]) -> dict[str, Any]:
+        name = schema_name(payload)
+        if name == "JobPlan":
+            return next(plans)
+        if name == "Synthesis":  # round 1 of 2: the task read only part; ask for all of it
+            return {"decision": "more", "answer": "", "cite": [], "notes": "read all of it"}
+        return answer(payload)
+
+    fake_openai.responder = supervisor
+    services = make_services(fake_ollama, fake_openai, parallelism=4)
+    seen: list[str] = []
+
+    def worker(payload: dict[str, Any]) -> dict[str, Any]:
+        # The first chunk gives a (wrong) answer, so round 1 stops after its first batch.
+        seen.append(str(payload["messages"][-1]["content"]))
+        if len(seen) == 1:
+            return {"explanation": "A guess.", "citation": None, "answer": "maybe 1234"}
+        return fact_worker(payload)
+
+    fake_ollama.responder = worker
+    run = Run(
+        RunRequest("What is the vault access code?", [doc], max_rounds=2),
+        services,
+        chunk_chars=CHUNK_CHARS,
+    )
+
+    events = await collect(run)
+
+    assert isinstance(events[-1], Done)
+    chats = [r.json["messages"][-1]["content"] for r in fake_ollama.requests_to("/api/chat")]
+    assert len(chats) == len(chunks)  # 4 in round 1, the other chunks in round 2: none twice
+    assert len(set(chats)) == len(chats)
+    synthesis = [
+        r.json["messages"][-1]["content"]
+        for r in fake_openai.requests_to("/chat/completions")
+        if schema_name(r.json) == "FinalSynthesis"
+    ][0]
+    assert f"(read all {len(chunks)} chunks in range)" in synthesis
+    await services.aclose()

@@ -7,7 +7,6 @@ filtered against the chunks here, and only the aggregated findings go back to it
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from core.clients.base import ClientError, ErrorKind
 from core.documents.model import Chunk
@@ -24,7 +23,7 @@ from core.protocols.events import (
     SupervisorMessage,
 )
 from core.protocols.jobs import Finding, Job, aggregate, plan_reads
-from core.protocols.reading import ChunkReader, JobCount
+from core.protocols.reading import ChunkReader, JobCount, JobResult
 from core.protocols.schemas import FinalSynthesis, JobOutput, JobPlan, Synthesis
 from core.tokens import estimate_tokens
 
@@ -42,12 +41,6 @@ FATAL_KINDS = frozenset(
         ErrorKind.BLOCKED,
     }
 )
-
-
-@dataclass(slots=True)
-class JobResult:
-    job: Job
-    output: JobOutput | None  # None: the job failed
 
 
 async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> Answer:

@@ -11,21 +11,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from core.documents.model import Chunk
 from core.protocols.context import RunContext
 from core.protocols.events import JobsPlanned
 from core.protocols.jobs import Job, TaskRead
+from core.protocols.schemas import JobOutput
 from core.retrieval.embeddings import find_embedder
 from core.retrieval.ranking import Retriever
-
-if TYPE_CHECKING:
-    from core.protocols.minions import JobResult
 
 log = logging.getLogger(__name__)
 
 FIRST_BATCH = 4  # chunks a "best" task reads first (or the parallelism, if larger)
+
+
+@dataclass(slots=True)
+class JobResult:
+    job: Job
+    output: JobOutput | None  # None: the job failed
 
 
 @dataclass(slots=True)
@@ -36,7 +39,7 @@ class JobCount:
     total: int = 0
 
 
-RunJobs = Callable[[RunContext, list[Job], JobCount], Awaitable[list["JobResult"]]]
+RunJobs = Callable[[RunContext, list[Job], JobCount], Awaitable[list[JobResult]]]
 
 
 class ChunkReader:
@@ -46,6 +49,9 @@ class ChunkReader:
         self.ctx = ctx
         self.chunks = chunks
         self._retriever: asyncio.Task[Retriever | None] | None = None
+        # What each (task, chunk) gave in an earlier round: a task asked again reads on
+        # from where it stopped instead of reading the same chunks twice.
+        self._read: dict[tuple[str, str], JobOutput | None] = {}
 
     def start(self) -> None:
         """Open the documents' indexes in the background (the plan is written meanwhile)."""
@@ -71,22 +77,38 @@ class ChunkReader:
         first = max(FIRST_BATCH, self.ctx.settings.parallelism)
         for task in reads:
             task.batch = first
-        steps = [[(task, pos) for pos in task.next_batch()] for task in reads]
-        batch = [pair for step in steps for pair in step]
-        count = JobCount(total=len(batch))
+        batch = [(task, pos) for task in reads for pos in task.next_batch()]
+        earlier, jobs = self._split(round_no, batch)
+        count = JobCount(total=len(jobs))
         instructions = list(dict.fromkeys(task.instruction for task in reads))
         self.ctx.emit(JobsPlanned(self.ctx.run_id, round_no, count.total, instructions))
         results: list[JobResult] = []
         while batch:
-            jobs = [self._job(round_no, task, pos) for task, pos in batch]
-            done = await run_jobs(self.ctx, jobs, count)
+            done = [*earlier, *await run_jobs(self.ctx, jobs, count)]
+            self._read.update({(r.job.instruction, r.job.chunk.id): r.output for r in done})
             results.extend(done)
             found = {r.job.task_no for r in done if r.output is not None and r.output.answer}
             for task in reads:
                 task.found = task.found or task.task_no in found
             batch = [(task, pos) for task in reads for pos in task.next_batch()]
-            count.total += len(batch)
+            earlier, jobs = self._split(round_no, batch)
+            count.total += len(jobs)
         return results
+
+    def _split(
+        self, round_no: int, batch: list[tuple[TaskRead, int]]
+    ) -> tuple[list[JobResult], list[Job]]:
+        """The batch's jobs: those an earlier round already ran (with their output), and the rest."""
+        earlier: list[JobResult] = []
+        jobs: list[Job] = []
+        for task, pos in batch:
+            job = self._job(round_no, task, pos)
+            output = self._read.get((job.instruction, job.chunk.id))
+            if output is not None:
+                earlier.append(JobResult(job, output))
+            else:
+                jobs.append(job)
+        return earlier, jobs
 
     async def _order(self, reads: list[TaskRead]) -> None:
         best = [task for task in reads if task.mode == "best"]
