@@ -214,10 +214,10 @@ async def test_a_wider_read_next_round_does_not_read_the_same_chunks_again(
     chats = [r.json["messages"][-1]["content"] for r in fake_ollama.requests_to("/api/chat")]
     assert len(chats) == len(chunks)  # 4 in round 1, the other chunks in round 2: none twice
     assert len(set(chats)) == len(chats)
-    synthesis = [
+    synthesis = next(
         r.json["messages"][-1]["content"]
         for r in fake_openai.requests_to("/chat/completions")
         if schema_name(r.json) == "FinalSynthesis"
-    ][0]
+    )
     assert f"(read all {len(chunks)} chunks in range)" in synthesis
     await services.aclose()
