@@ -91,7 +91,7 @@ def thousand_page_document() -> Document:
 class InstantClient:
     """A chat client that answers at once, in-process: what the protocol costs without HTTP."""
 
-    local, endpoint = True, "instant"
+    egress, endpoint = False, "instant"
 
     def __init__(self, model: str, respond: Any) -> None:
         self.model, self._respond = model, respond

@@ -1,8 +1,9 @@
 """Reading files in worker processes.
 
-PDF extraction (pypdf) is pure Python: in a thread it would take turns with the window
-for the GIL, and the window would stutter. Worker processes read the files; their
-progress comes back through a queue that one listener thread hands to the callbacks.
+PDF extraction (pypdf) is pure Python and OCR keeps every core busy: in a thread either
+would take turns with the window, and the window would stutter. Worker processes read the
+files, at a lower priority than the window; their progress ("OCR page 3 of 12" included)
+comes back through a queue that one listener thread hands to the callbacks.
 No Qt here: the workers import this module.
 """
 
@@ -22,16 +23,28 @@ from core.documents.model import Document, DocumentError
 from core.storage.paths import minions_home
 
 Progress = Callable[[int, int], None]
+Status = Callable[[str], None]
 _progress: Queue[Any] | None = None  # set in each worker process
+_WORKER_NICENESS = 5  # below the window, so OCR on every core never takes its turn
 
 
 def _init_worker(queue: Queue[Any]) -> None:
     global _progress
     _progress = queue
+    if hasattr(os, "nice"):
+        try:
+            os.nice(_WORKER_NICENESS)
+        except OSError:
+            pass
 
 
 def _warm() -> None:
-    import core.documents  # noqa: F401  (pypdf and friends, imported once per worker)
+    # The loaders of the common kinds (pypdf, python-docx, bs4), imported once per worker;
+    # the others, and the OCR engine, on first use.
+    from core.documents.readers import loader_for
+
+    for kind in ("pdf", "docx", "text", "html"):
+        loader_for(kind)
 
 
 def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[str, str, str]:
@@ -44,8 +57,12 @@ def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[
         if _progress is not None:
             _progress.put((token, done, total))
 
+    def status(line: str) -> None:
+        if _progress is not None:
+            _progress.put((token, line))
+
     try:
-        return load_document_sync(path, max_bytes=max_bytes, progress=report)
+        return load_document_sync(path, max_bytes=max_bytes, progress=report, status=status)
     except DocumentError as exc:
         return ("error", exc.kind, exc.message)
 
@@ -62,6 +79,7 @@ class IngestPool:
             self.workers, mp_context=context, initializer=_init_worker, initargs=(self._queue,)
         )
         self._callbacks: dict[str, Progress] = {}
+        self._status: dict[str, Status] = {}
         self._listener = threading.Thread(target=self._pump, name="ingest-progress", daemon=True)
         self._listener.start()
 
@@ -71,17 +89,26 @@ class IngestPool:
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
 
     async def load(
-        self, path: str, *, max_bytes: int, progress: Progress | None = None
+        self,
+        path: str,
+        *,
+        max_bytes: int,
+        progress: Progress | None = None,
+        status: Status | None = None,
     ) -> Document:
-        """Read ``path``; ``progress(done, total)`` is called from the listener thread."""
+        """Read ``path``; ``progress(done, total)`` and ``status(line)`` ("OCR page 3 of
+        12") are called from the listener thread."""
         token = uuid.uuid4().hex
         if progress is not None:
             self._callbacks[token] = progress
+        if status is not None:
+            self._status[token] = status
         try:
             future = self._pool.submit(_load, path, max_bytes, str(minions_home()), token)
             result = await asyncio.wrap_future(future)
         finally:
             self._callbacks.pop(token, None)
+            self._status.pop(token, None)
         if isinstance(result, tuple):
             raise DocumentError(result[1], result[2], path)
         return result
@@ -91,6 +118,12 @@ class IngestPool:
             item = self._queue.get()
             if item is None:
                 return
+            if len(item) == 2:
+                token, line = item
+                tell = self._status.get(token)
+                if tell is not None:
+                    tell(line)
+                continue
             token, done, total = item
             callback = self._callbacks.get(token)
             if callback is not None:

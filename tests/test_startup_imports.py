@@ -80,3 +80,17 @@ desktop.ingest.shutdown()
     loaded = loaded_after(code, tmp_path)
     heavy = {*CLIENT_LIBRARIES, *OTHER_FORMATS}
     assert loaded.isdisjoint(heavy), loaded & heavy
+
+
+def test_each_command_is_listed_with_the_help_its_own_module_gives() -> None:
+    import argparse
+    from importlib import import_module
+
+    from core.cli import COMMANDS
+
+    for name, (module, help_text) in COMMANDS.items():
+        parser = argparse.ArgumentParser()
+        subparsers = parser.add_subparsers()
+        import_module(module).register(subparsers)
+        [action] = [a for a in subparsers._choices_actions if a.dest == name]
+        assert action.help == help_text, name

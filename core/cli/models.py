@@ -7,6 +7,8 @@ import asyncio
 import json
 from typing import Any
 
+from core.services import Services
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -32,8 +34,6 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _list() -> list[dict[str, Any]]:
-    from core.services import Services  # the clients load only for this command
-
     services = Services()
     try:
         client = (await services.local_client()).client

@@ -7,6 +7,7 @@ filtered against the chunks here, and only the aggregated findings go back to it
 from __future__ import annotations
 
 import asyncio
+import time
 
 from core.clients.base import ClientError, ErrorKind
 from core.documents.model import Chunk
@@ -25,8 +26,11 @@ from core.protocols.events import (
 from core.protocols.jobs import Finding, Job, aggregate, plan_reads
 from core.protocols.reading import ChunkReader, JobCount, JobResult
 from core.protocols.schemas import FinalSynthesis, JobOutput, JobPlan, Synthesis
+from core.protocols.streaming import StreamField
 from core.tokens import estimate_tokens
 
+ANSWER = StreamField("answer")
+ANSWER_IF_DECIDED = StreamField("answer", gate=("decision", "answer"))
 PLAN_TOKENS = 600
 SYNTHESIS_TOKENS = 1000
 JOB_TOKENS = 400  # room for the longest reply the schema allows
@@ -47,7 +51,9 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
     counts: dict[str, int] = {}
     for chunk in chunks:
         counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
-    description = describe_documents(ctx.documents, ctx.settings.share_file_names, counts)
+    description = describe_documents(
+        ctx.documents, ctx.settings.share_file_names, counts, ctx.private_count
+    )
     labels = {doc.id: f"D{i}" for i, doc in enumerate(ctx.documents, 1)}
     chunk_tokens = max((estimate_tokens(c.text) for c in chunks), default=0)
     notes = ""
@@ -58,7 +64,14 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         last = round_no == max_rounds
         ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))
         plan = await ctx.supervise(
-            prompts.minions_plan(ctx.task, description, notes, chunk_tokens, ctx.doc_metadata),
+            prompts.minions_plan(
+                ctx.task,
+                description,
+                notes,
+                chunk_tokens,
+                ctx.doc_metadata,
+                ctx.supervisor_memory,
+            ),
             JobPlan,
             max_tokens=PLAN_TOKENS,
         )
@@ -67,7 +80,10 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
             ctx.emit(Notice(ctx.run_id, note))
         unique_tasks = list(dict.fromkeys(task.instruction for task in reads))
         ctx.emit(SupervisorMessage(ctx.run_id, round_no, "\n".join(unique_tasks)))
+        started = time.monotonic()
         results = await reader.read(reads, round_no, run_jobs)
+        if reader.jobs_run:
+            ctx.job_phases.append((reader.jobs_run, time.monotonic() - started))
         failed = sum(r.output is None for r in results)
         if results and failed == len(results):
             raise RunStopped(
@@ -86,12 +102,16 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
             ctx.notes.append(
                 f"{dropped} findings were left out of round {round_no} to save cloud tokens"
             )
-        messages = prompts.minions_synthesize(ctx.task, text, notes, last)
+        messages = prompts.minions_synthesize(ctx.task, text, notes, last, ctx.supervisor_memory)
         reply: FinalSynthesis | Synthesis
         if last:  # the schema leaves no way but to answer
-            reply = await ctx.supervise(messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER
+            )
         else:
-            reply = await ctx.supervise(messages, Synthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, Synthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER_IF_DECIDED
+            )
         if isinstance(reply, Synthesis) and reply.decision == "more":
             notes = reply.notes
             continue

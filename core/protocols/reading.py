@@ -52,6 +52,7 @@ class ChunkReader:
         # What each (task, chunk) gave in an earlier round: a task asked again reads on
         # from where it stopped instead of reading the same chunks twice.
         self._read: dict[tuple[str, str], JobOutput | None] = {}
+        self.jobs_run = 0  # local jobs the last round ran (earlier rounds' outputs not counted)
 
     def start(self) -> None:
         """Open the documents' indexes in the background (the plan is written meanwhile)."""
@@ -93,6 +94,7 @@ class ChunkReader:
             batch = [(task, pos) for task in reads for pos in task.next_batch()]
             earlier, jobs = self._split(round_no, batch)
             count.total += len(jobs)
+        self.jobs_run = count.done
         return results
 
     def _split(

@@ -49,11 +49,7 @@ def is_embedding_model(name: str) -> bool:
 
 async def find_embedder(worker: ChatClient) -> Embedder | None:
     """The worker server's embedding model, or None (not Ollama, not on this machine, none installed)."""
-    # Seat egress is ``worker.egress`` once clients carry it; ``local`` until then.
-    egress = getattr(worker, "egress", None)
-    if (not worker.local if egress is None else egress) or not callable(
-        getattr(worker, "embed", None)
-    ):
+    if worker.egress or not callable(getattr(worker, "embed", None)):
         return None
     try:
         names = [m.name for m in await worker.list_models()]

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 )
 
 from core.documents.model import Document, DocumentError
+from core.documents.names import display_name
 from core.storage.conversations import StoredDocument
 from core.tokens import estimate_tokens
 
@@ -38,6 +39,7 @@ class DocumentRow:
     doc_id: str = ""
     never_send: bool = False
     document: Document | None = field(default=None, repr=False)
+    stage: str = ""  # a slow step under way, in the user's words: "OCR page 3 of 12"
 
     @classmethod
     def from_stored(cls, doc: StoredDocument) -> DocumentRow:
@@ -65,6 +67,8 @@ class DocumentRole(IntEnum):
 
 def summary(row: DocumentRow) -> str:
     """The chip's second line, in the user's words."""
+    if row.status == READING and row.stage:
+        return row.stage
     if row.status == READING:
         return f"Reading… {round(row.progress * 100)}%" if row.progress >= 0 else "Reading…"
     if row.status == ERROR:
@@ -199,6 +203,7 @@ class DocumentLoader(QObject):
     """
 
     progressed = Signal(str, int, int)  # path, done, total (emitted from a worker thread)
+    staged = Signal(str, str)  # path, "OCR page 3 of 12" (emitted from a worker thread)
     loaded = Signal(object)  # DocumentRow, once ready
     failedToLoad = Signal(str, str)  # path, reason
 
@@ -218,6 +223,7 @@ class DocumentLoader(QObject):
         self._limit = asyncio.Semaphore(parallel)
         self._tasks: set[asyncio.Task[None]] = set()
         self.progressed.connect(self._on_progress)
+        self.staged.connect(self._on_stage)
 
     def add_paths(self, paths: list[Path]) -> int:
         """Start reading files (folders are searched for supported files); returns how many."""
@@ -229,14 +235,14 @@ class DocumentLoader(QObject):
             at = self.model.row_for(key)
             if at >= 0 and self.model.rows[at].status in (READING, READY):
                 continue  # already attached
-            self.model.add(DocumentRow(path=key, name=path.name, kind=_kind(path)))
+            self.model.add(DocumentRow(path=key, name=display_name(path.name), kind=_kind(path)))
             self._start(key)
             added += 1
         return added
 
     def restore(self, row: DocumentRow) -> None:
         """Show a stored document with its known details and read it again (from cache)."""
-        self.model.add(replace(row, status=READING, progress=-1.0, document=None))
+        self.model.add(replace(row, status=READING, progress=-1.0, document=None, stage=""))
         self._start(row.path)
 
     def _start(self, path: str) -> None:
@@ -265,6 +271,11 @@ class DocumentLoader(QObject):
             if abs(progress - self.model.rows[at].progress) >= 0.01 or done == total:
                 self.model.update(at, progress=progress)
 
+    def _on_stage(self, path: str, line: str) -> None:
+        at = self.model.row_for(path)
+        if at >= 0 and self.model.rows[at].status == READING:
+            self.model.update(at, stage=line)
+
     async def _load(self, path: str) -> None:
         from core.documents import load_document
 
@@ -275,6 +286,7 @@ class DocumentLoader(QObject):
                     path,
                     max_bytes=self.max_bytes,
                     progress=lambda done, total: self.progressed.emit(path, done, total),
+                    status=lambda line: self.staged.emit(path, line),
                 )
             except DocumentError as exc:
                 self._fail(path, exc.message)
@@ -290,6 +302,7 @@ class DocumentLoader(QObject):
             at,
             status=READY,
             progress=1.0,
+            stage="",
             kind=document.kind,
             name=document.name,
             pages=len(document.pages),

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.document_icons import kind_color, paint_kind_icon
 from desktop.ui.document_model import (
     ERROR,
     READING,
@@ -103,14 +104,15 @@ class ChipDelegate(QStyledItemDelegate):
         badge = QRectF(rect.left() + 9, rect.top() + 9, 34, rect.height() - 18)
         badge_path = QPainterPath()
         badge_path.addRoundedRect(badge, 7, 7)
-        painter.fillPath(badge_path, QColor(KIND_COLORS.get(kind, "#6f6e77")))
+        painter.fillPath(badge_path, QColor(KIND_COLORS.get(kind, kind_color(kind))))
         label_font = QFont(option.font)  # type: ignore[attr-defined]
         label_font.setPointSizeF(max(6.5, label_font.pointSizeF() * 0.7))
         label_font.setBold(True)
         painter.setFont(label_font)
         painter.setPen(QColor("white"))
         short = KIND_BADGES.get(kind, (kind or "?")[:4].upper())
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
+        if not paint_kind_icon(painter, badge, kind):
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
 
         # Name and the status line.
         text_left = badge.right() + 10

@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- layout
 
     def _build(self) -> None:
-        self.sidebar = ConversationSidebar(self.conversations)
+        self.sidebar = ConversationSidebar(self.conversations, search=self.store.search)
         self.top_bar = TopBar()
         self.top_bar.set_protocol(self.services.settings.protocol)
         self.banners = BannerArea()
@@ -434,8 +434,8 @@ class MainWindow(QMainWindow):
             stopped = (
                 "You stopped this run." if isinstance(final, Cancelled) else "The run ended early."
             )
-            self.chat.add_note("Stopped", stopped, error=False)
-            self.store.add_message(conversation_id, "error", stopped)
+            card = self.chat.add_stopped(stopped)
+            self.store.add_message(conversation_id, "stopped", card.partial or stopped)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.audit_window is not None:
