@@ -83,6 +83,14 @@ class MemoryStore:
         self._values.pop(key, None)
 
 
+def default_store() -> SecretStore:
+    """The OS keyring, or a store that keeps secrets in memory for this session only."""
+    try:
+        return KeyringStore()
+    except SecretStoreUnavailable:
+        return MemoryStore()
+
+
 @dataclass(frozen=True, slots=True)
 class KeySource:
     key: str | None
