@@ -10,7 +10,7 @@ from core.clients.factory import LocalChoice, make_local_client, make_remote_cli
 from core.privacy.audit import AuditStore
 from core.privacy.gate import Confirm, EgressGate, EgressPolicy
 from core.storage.paths import audit_db_path
-from core.storage.secrets import ApiKeys, default_store
+from core.storage.secrets import ApiKeys, LazyKeyringStore
 from core.storage.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ class Services:
                 self._warnings.append(warning)
         self.stored_settings = settings
         self.settings = settings.with_environment()
-        self.audit = AuditStore(audit_db_path(), keys.store if keys else default_store())
+        # The keyring is looked for at the first record, not before the window is drawn.
+        self.audit = AuditStore(audit_db_path(), keys.store if keys else LazyKeyringStore())
         self._confirm = confirm
         self.gate = EgressGate(self.audit, EgressPolicy())
         self._apply_policy()

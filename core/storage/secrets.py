@@ -83,6 +83,39 @@ class MemoryStore:
         self._values.pop(key, None)
 
 
+class LazyKeyringStore:
+    """The OS keyring, found on its first use rather than when this is made.
+
+    For a holder that needs secrets only later (the audit's anchor, at the first record):
+    finding the keyring imports its backends, which a window's first paint should not
+    wait for. Where no keyring works, each call raises ``SecretStoreUnavailable``, as a
+    keyring that stops working does, and the holder falls back as it would then.
+    """
+
+    name = "OS keyring"
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+        self._store: KeyringStore | None = None
+        self._lock = threading.Lock()
+
+    def _keyring(self) -> KeyringStore:
+        with self._lock:
+            if self._store is None:
+                self._store = KeyringStore(self.service)
+                self.name = self._store.name
+            return self._store
+
+    def get(self, key: str) -> str | None:
+        return self._keyring().get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self._keyring().set(key, value)
+
+    def delete(self, key: str) -> None:
+        self._keyring().delete(key)
+
+
 def default_store() -> SecretStore:
     """The OS keyring, or a store that keeps secrets in memory for this session only."""
     try:
