@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QWidget
 
 from core.clients.base import ChatClient
-from core.retrieval import prepare_for_questions
 from core.services import Services
 from core.storage.conversations import ConversationStore
 from desktop.ingest import IngestPool
@@ -33,6 +32,8 @@ class DesktopApp:
 
     def _prepare(self, row: DocumentRow) -> None:
         """Index a document once it is read, so the first question about it starts at once."""
+        from core.retrieval import prepare_for_questions  # not needed to draw the window
+
         if row.document is None:
             return
         job = asyncio.ensure_future(
