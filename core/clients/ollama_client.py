@@ -180,6 +180,11 @@ class OllamaClient:
             result.parsed = parse_structured(text, schema)
         return result
 
+    async def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        """Vectors of ``texts`` from ``model`` on this server (``/api/embed``), for ranking chunks."""
+        reply = await self._call(lambda: self._client.embed(model=model, input=list(texts)))
+        return [list(vector) for vector in reply.embeddings]
+
     async def _check_context_honoured(self, num_ctx: int, prompt: int) -> None:
         """Old servers and some proxies ignore ``num_ctx``; then the prompt was silently cut."""
         if (self.model, num_ctx) in self._honoured:
