@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 
+from core.errors import ErrorKind, MinionsError
+
 # Each command's module adds its parser with ``register(subparsers)``; a handler returns the
 # process exit code. The commands are named here so that ``minions --help`` lists them
 # without importing them: a command's module, and the libraries it needs (the model
@@ -20,13 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {  # name -> (module, the one line --help
 }
 
 
-class CliError(Exception):
+class CliError(MinionsError):
     """An error the command line reports as one line on stderr, with what to do about it."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: str, hint: str = "", kind: ErrorKind = ErrorKind.USAGE) -> None:
+        super().__init__(kind, message, hint)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from core.documents.model import Chunk, Document
+from core.errors import ErrorKind
 from core.protocols import pricing
 from core.protocols.context import RunContext, RunStopped
 from core.protocols.events import Estimated
@@ -174,7 +175,9 @@ async def estimate_and_ask(
     )
     if estimate.too_long(settings) and ask is not None and not await ask(estimate):
         raise RunStopped(
-            "declined", f"Not started: {estimate.describe()}", hint="; ".join(estimate.cheaper())
+            ErrorKind.DECLINED,
+            f"Not started: {estimate.describe()}",
+            hint="; ".join(estimate.cheaper()),
         )
     return estimate
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ErrorKind
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:
@@ -167,7 +169,7 @@ class Done(RunEvent):
 @dataclass(frozen=True, slots=True)
 class Failed(RunEvent):
     message: str
-    kind: str = ""
+    kind: ErrorKind = ErrorKind.INTERNAL
     hint: str = ""
 
 

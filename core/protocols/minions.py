@@ -87,7 +87,7 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         failed = sum(r.output is None for r in results)
         if results and failed == len(results):
             raise RunStopped(
-                "jobs_failed",
+                ErrorKind.JOBS_FAILED,
                 f"All {len(results)} local jobs failed, so there is nothing to answer from",
                 hint="check the local model in Settings; a larger model follows the JSON format better",
             )

@@ -7,16 +7,17 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.errors import ErrorKind, MinionsError
+
 SERVICE = "minions-desktop"
 API_KEY_NAME = "cloud-api-key"
 
 
-class SecretStoreUnavailable(Exception):
+class SecretStoreUnavailable(MinionsError):
     """No keyring backend works on this system."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(ErrorKind.KEYRING, message)
 
 
 class SecretStore(Protocol):
