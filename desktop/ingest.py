@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from typing import Any
 
@@ -25,16 +26,29 @@ Progress = Callable[[int, int], None]
 _progress: Queue[Any] | None = None  # set in each worker process
 
 
-def _init_worker(queue: Queue[Any]) -> None:
+def _init_worker(queue: Queue[Any], app_alive: Connection) -> None:
     global _progress
     _progress = queue
+    threading.Thread(target=_exit_with_app, args=(app_alive,), daemon=True).start()
+
+
+def _exit_with_app(app_alive: Connection) -> None:
+    """Only the app holds the other end of this pipe: when the app ends, however it
+    ends (a hard kill included), the pipe closes and the worker goes too."""
+    try:
+        app_alive.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(0)
 
 
 def _warm() -> None:
     import core.documents  # noqa: F401  (pypdf and friends, imported once per worker)
 
 
-def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[str, str, str]:
+def _load(
+    path: str, max_bytes: int, home: str, token: str, password: str | None = None
+) -> Document | tuple[str, str, str]:
     """In a worker: the Document, or ("error", kind, message) (DocumentError does not pickle)."""
     from core.documents import load_document_sync
 
@@ -45,7 +59,7 @@ def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[
             _progress.put((token, done, total))
 
     try:
-        return load_document_sync(path, max_bytes=max_bytes, progress=report)
+        return load_document_sync(path, max_bytes=max_bytes, progress=report, password=password)
     except DocumentError as exc:
         return ("error", exc.kind, exc.message)
 
@@ -58,8 +72,13 @@ class IngestPool:
         self.workers = workers or max(1, min(2, (os.cpu_count() or 2) - 1))
         context = multiprocessing.get_context("spawn")  # never fork a process running Qt
         self._queue: Queue[Any] = context.Queue()
+        # The workers get the reading end; the writing end stays in this process only.
+        alive_reader, self._alive = context.Pipe(duplex=False)
         self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_init_worker, initargs=(self._queue,)
+            self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self._queue, alive_reader),
         )
         self._callbacks: dict[str, Progress] = {}
         self._listener = threading.Thread(target=self._pump, name="ingest-progress", daemon=True)
@@ -71,14 +90,21 @@ class IngestPool:
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
 
     async def load(
-        self, path: str, *, max_bytes: int, progress: Progress | None = None
+        self,
+        path: str,
+        *,
+        max_bytes: int,
+        progress: Progress | None = None,
+        password: str | None = None,
     ) -> Document:
-        """Read ``path``; ``progress(done, total)`` is called from the listener thread."""
+        """Read ``path``; ``progress(done, total)`` is called from the listener thread.
+
+        A PDF ``password`` goes to the worker through its pipe, never to disk."""
         token = uuid.uuid4().hex
         if progress is not None:
             self._callbacks[token] = progress
         try:
-            future = self._pool.submit(_load, path, max_bytes, str(minions_home()), token)
+            future = self._pool.submit(_load, path, max_bytes, str(minions_home()), token, password)
             result = await asyncio.wrap_future(future)
         finally:
             self._callbacks.pop(token, None)
