@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from core.protocols.events import Answer, Cancelled, Done
+from core.protocols.events import Answer, Cancelled, Done, Failed
 from desktop.ui.answer_card import AnswerCard, NoteCard
 from desktop.ui.citation_dialog import HIGHLIGHT, CitationDialog
 from tests.fakes import OllamaFake, OpenAIFake
@@ -103,9 +103,7 @@ def test_esc_cancels_a_run_mid_way(
         window = make_window(services)
         qtbot.addWidget(window)
         finals = []
-        window.vm.failed.connect(lambda m, k, h: finals.append(("failed", m, k, h)))
-        window.vm.cancelled.connect(lambda: finals.append("cancelled"))
-        window.vm.finished.connect(lambda _a: finals.append("done"))
+        window.controller.runEnded.connect(lambda outcome: finals.append(outcome.state))
         drop_files(window, [pdf])
         await until(lambda: documents_ready(window))
         window.composer.edit.setPlainText("What is the code?")
@@ -118,7 +116,7 @@ def test_esc_cancels_a_run_mid_way(
         await until(window.isActiveWindow)
         qtbot.keyClick(window.composer.edit, Qt.Key.Key_Escape)
         await until(lambda: not window.vm.busy, timeout=5, what="the run to stop")
-        assert finals == ["cancelled"]
+        assert finals == ["stopped"]
         assert window.vm.jobs_done < total
         await until(lambda: fake_ollama.in_flight == 0, timeout=2, what="jobs to stop")
         notes = [w for w in window.chat.cards() if isinstance(w, NoteCard)]
@@ -126,7 +124,8 @@ def test_esc_cancels_a_run_mid_way(
         assert (
             window.composer.send_button.isEnabled() and not window.composer.stop_button.isVisible()
         )
-        assert window.store.messages(window.conversation_id)[-1].text == "You stopped this run."
+        last = window.store.messages(window.conversation_id)[-1]
+        assert (last.role, last.text) == ("stopped", "You stopped this run.")
         await close_window(window)
 
     run_in_qt_loop(scenario)
@@ -232,11 +231,12 @@ def test_view_model_reports_a_broken_event_stream_as_failed_and_is_not_stuck(qtb
 
     async def scenario():
         vm = RunViewModel()
-        failures = []
-        vm.failed.connect(lambda m, k, h: failures.append((m, k)))
+        busy = []
+        vm.busyChanged.connect(busy.append)
         final = await vm.consume(broken(), lambda: None)
-        assert final.message.endswith("boom") and failures and failures[0][1] == "internal"
-        assert vm.busy is False and vm.round == 1
+        assert isinstance(final, Failed) and final.kind == "internal"
+        assert final.message.endswith("boom")
+        assert vm.busy is False and busy == [True, False] and vm.round == 1
 
     run_in_qt_loop(scenario)
 
@@ -274,16 +274,14 @@ def test_view_model_turns_events_into_signals(qtbot):
         vm.jobsProgress.connect(lambda d, t: got.__setitem__("jobs", (d, t)))
         vm.tokensChanged.connect(lambda lo, cl: got.__setitem__("tokens", (lo, cl)))
         vm.egressChanged.connect(lambda n: got.__setitem__("egress", n))
-        vm.finished.connect(lambda a: got.__setitem__("answer", a.text))
         final = await vm.consume(events(), lambda: None)
-        assert isinstance(final, Done)
+        assert isinstance(final, Done) and final.answer.text == "The code is 7781."
         assert got == {
             "round": (1, 2),
             "question": "Find the code",
             "jobs": (3, 3),
             "tokens": (120, 60),
             "egress": 1234,
-            "answer": "The code is 7781.",
         }
         assert vm.jobs_failed == 1 and vm.streamed == "The code is 7781."
 

@@ -38,6 +38,7 @@ def test_key_typed_in_settings_goes_to_the_real_keyring_and_no_file(
         dialog = SettingsDialog(services)
         qtbot.addWidget(dialog)
         dialog.show()
+        await dialog.key_checked
         assert dialog.api_key.echoMode() == dialog.api_key.EchoMode.Password
         assert "SecretService" in dialog.key_backend.text() or "Secret" in dialog.key_backend.text()
         qtbot.keyClicks(dialog.api_key, KEY)
@@ -64,6 +65,7 @@ def test_key_typed_in_settings_goes_to_the_real_keyring_and_no_file(
         again = Services(keys=ApiKeys(KeyringStore()))
         dialog2 = SettingsDialog(again)
         qtbot.addWidget(dialog2)
+        await dialog2.key_checked
         assert "stored in the OS keyring" in dialog2.key_status.text()
         assert dialog2.remove_key_button.isEnabled()
         await dialog2.remove_key()
@@ -107,6 +109,7 @@ def test_memory_only_key_store_is_named_and_warned_about(qtbot, fake_ollama: Oll
         services = Services(keys=keys)
         dialog = SettingsDialog(services)
         qtbot.addWidget(dialog)
+        await dialog.key_checked  # the key store is read in a thread, off the loop
         assert "memory (this session only)" in dialog.key_backend.text()
         assert "No OS keyring" in dialog.key_backend.text()
         await services.aclose()

@@ -1,8 +1,8 @@
-"""Where the question is typed: Ctrl+Enter sends, Esc or Stop cancels a run."""
+"""Where the question is typed: Enter (or Ctrl+Enter) sends, Esc or Stop cancels a run."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -11,19 +11,33 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 
 class QuestionEdit(QPlainTextEdit):
+    """With ``enter_sends``, Enter sends and Shift+Enter starts a new line, as in chat
+    apps; without it, Enter starts a new line. Ctrl+Enter always sends."""
+
     submitted = Signal()
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.enter_sends = True
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submitted.emit()
-            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if mods & Qt.KeyboardModifier.ControlModifier or (
+                self.enter_sends and mods == Qt.KeyboardModifier.NoModifier
+            ):
+                self.submitted.emit()
+                return
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")  # not a paragraph break: the question stays plain
+                return
         super().keyPressEvent(event)
 
 
@@ -45,10 +59,12 @@ class Composer(QFrame):
         self.edit.setTabChangesFocus(True)
         self.edit.setFixedHeight(64)
         self.edit.submitted.connect(self._send)
+        self.edit.installEventFilter(self)  # the whole box shows the keyboard focus
         layout.addWidget(self.edit)
         row = QHBoxLayout()
-        self.hint = QLabel("Ctrl+Enter to send · Esc to stop")
+        self.hint = QLabel("")
         self.hint.setObjectName("Muted")
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setObjectName("Danger")
         self.stop_button.setAccessibleName("Stop the run")
@@ -58,7 +74,6 @@ class Composer(QFrame):
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("Primary")
         self.send_button.setAccessibleName("Send question")
-        self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self._send)
         self.redact = QCheckBox("Redact identifiers")
         self.redact.setChecked(True)
@@ -73,6 +88,23 @@ class Composer(QFrame):
         row.addWidget(self.stop_button)
         row.addWidget(self.send_button)
         layout.addLayout(row)
+        self.set_enter_sends(True)
+
+    def set_enter_sends(self, on: bool) -> None:
+        self.edit.enter_sends = on
+        if on:
+            self.hint.setText("Enter to send · Shift+Enter for a new line · Esc to stop")
+            self.send_button.setToolTip("Send (Enter)")
+        else:
+            self.hint.setText("Ctrl+Enter to send · Esc to stop")
+            self.send_button.setToolTip("Send (Ctrl+Enter)")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self.setProperty("focused", event.type() == QEvent.Type.FocusIn)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        return False
 
     def set_running(self, running: bool) -> None:
         self.send_button.setEnabled(not running)

@@ -83,12 +83,29 @@ def format_tokens(n: int) -> str:
     return str(n)
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What the tray's header says about all the documents, kept up to date row by row."""
+
+    count: int = 0
+    reading: int = 0
+    failed: int = 0
+    pages: int = 0  # of the documents that are ready
+    tokens: int = 0
+
+
 class DocumentListModel(QAbstractListModel):
-    """One row per attached file; setters emit only on a real change."""
+    """One row per attached file; setters emit only on a real change.
+
+    Thousands of rows stay cheap: a row is found by its path in a dict, and the totals
+    are updated as rows change, never recounted.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[DocumentRow] = []
+        self._at: dict[str, int] = {}  # path -> row number
+        self.totals = Totals()
 
     # ----------------------------------------------------------------- Qt model API
 
@@ -128,42 +145,69 @@ class DocumentListModel(QAbstractListModel):
     def rows(self) -> list[DocumentRow]:
         return list(self._rows)
 
+    def row(self, at: int) -> DocumentRow:
+        return self._rows[at]
+
     def row_for(self, path: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.path == path), -1)
+        return self._at.get(path, -1)
 
     def add(self, row: DocumentRow) -> int:
         at = self.row_for(row.path)
         if at >= 0:
+            self._count(self._rows[at], -1)
             self._rows[at] = row
+            self._count(row, +1)
             self.dataChanged.emit(self.index(at), self.index(at))
             return at
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+        at = len(self._rows)
+        self.beginInsertRows(QModelIndex(), at, at)
         self._rows.append(row)
+        self._at[row.path] = at
+        self._count(row, +1)
         self.endInsertRows()
-        return len(self._rows) - 1
+        return at
 
     def update(self, at: int, **changes: object) -> None:
         old = self._rows[at]
         new = replace(old, **changes)  # type: ignore[arg-type]
         if new == old and new.document is old.document:
             return
+        self._count(old, -1)
         self._rows[at] = new
+        self._count(new, +1)
         index = self.index(at)
         self.dataChanged.emit(index, index)
 
     def remove(self, at: int) -> DocumentRow:
         self.beginRemoveRows(QModelIndex(), at, at)
         row = self._rows.pop(at)
+        self._at = {r.path: i for i, r in enumerate(self._rows)}
+        self._count(row, -1)
         self.endRemoveRows()
         return row
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
+        self._at.clear()
+        self.totals = Totals()
         self.endResetModel()
+
+    def _count(self, row: DocumentRow, sign: int) -> None:
+        t, ready = self.totals, row.status == READY
+        self.totals = Totals(
+            t.count + sign,
+            t.reading + sign * (row.status == READING),
+            t.failed + sign * (row.status == ERROR),
+            t.pages + sign * row.pages * ready,
+            t.tokens + sign * row.tokens * ready,
+        )
 
     def ready_documents(self) -> list[Document]:
         return [r.document for r in self._rows if r.status == READY and r.document is not None]
+
+    def ready_rows(self) -> list[DocumentRow]:
+        return [r for r in self._rows if r.status == READY and r.document is not None]
 
     def never_send_ids(self) -> frozenset[str]:
         return frozenset(r.doc_id for r in self._rows if r.never_send and r.doc_id)
@@ -201,6 +245,7 @@ class DocumentLoader(QObject):
     progressed = Signal(str, int, int)  # path, done, total (emitted from a worker thread)
     loaded = Signal(object)  # DocumentRow, once ready
     failedToLoad = Signal(str, str)  # path, reason
+    passwordNeeded = Signal(str, str, bool)  # path, file name, True after a wrong password
 
     def __init__(
         self,
@@ -217,6 +262,7 @@ class DocumentLoader(QObject):
         self.reader = reader
         self._limit = asyncio.Semaphore(parallel)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._passwords: dict[str, str] = {}  # this session only, never written anywhere
         self.progressed.connect(self._on_progress)
 
     def add_paths(self, paths: list[Path]) -> int:
@@ -227,7 +273,7 @@ class DocumentLoader(QObject):
         for path in expand_paths(paths, set(SUPPORTED_EXTENSIONS)):
             key = str(path)
             at = self.model.row_for(key)
-            if at >= 0 and self.model.rows[at].status in (READING, READY):
+            if at >= 0 and self.model.row(at).status in (READING, READY):
                 continue  # already attached
             self.model.add(DocumentRow(path=key, name=path.name, kind=_kind(path)))
             self._start(key)
@@ -238,6 +284,15 @@ class DocumentLoader(QObject):
         """Show a stored document with its known details and read it again (from cache)."""
         self.model.add(replace(row, status=READING, progress=-1.0, document=None))
         self._start(row.path)
+
+    def unlock(self, path: str, password: str) -> None:
+        """Read an encrypted PDF again with ``password`` (kept in memory for this session)."""
+        at = self.model.row_for(path)
+        if at < 0:
+            return
+        self._passwords[path] = password
+        self.model.update(at, status=READING, progress=-1.0, error="")
+        self._start(path)
 
     def _start(self, path: str) -> None:
         task = asyncio.ensure_future(self._load(path))
@@ -259,25 +314,34 @@ class DocumentLoader(QObject):
 
     def _on_progress(self, path: str, done: int, total: int) -> None:
         at = self.model.row_for(path)
-        if at >= 0 and total > 0 and self.model.rows[at].status == READING:
+        if at >= 0 and total > 0 and self.model.row(at).status == READING:
             progress = min(1.0, done / total)
             # Emit only on a visible change: a 500-page file reports 500 times.
-            if abs(progress - self.model.rows[at].progress) >= 0.01 or done == total:
+            if abs(progress - self.model.row(at).progress) >= 0.01 or done == total:
                 self.model.update(at, progress=progress)
 
     async def _load(self, path: str) -> None:
         from core.documents import load_document
 
         reader = self.reader or load_document
+        password = self._passwords.get(path)
+        extra = {"password": password} if password is not None else {}
         async with self._limit:
             try:
                 document = await reader(
                     path,
                     max_bytes=self.max_bytes,
                     progress=lambda done, total: self.progressed.emit(path, done, total),
+                    **extra,
                 )
             except DocumentError as exc:
                 self._fail(path, exc.message)
+                if exc.kind in ("encrypted", "bad_password"):
+                    self._passwords.pop(path, None)
+                    name = (
+                        self.model.row(at).name if (at := self.model.row_for(path)) >= 0 else path
+                    )
+                    self.passwordNeeded.emit(path, name, exc.kind == "bad_password")
                 return
             except OSError as exc:
                 self._fail(path, f"Could not open the file: {exc.strerror or exc}")
@@ -298,7 +362,7 @@ class DocumentLoader(QObject):
             error="",
             document=document,
         )
-        self.loaded.emit(self.model.rows[at])
+        self.loaded.emit(self.model.row(at))
 
     def _fail(self, path: str, reason: str) -> None:
         at = self.model.row_for(path)
