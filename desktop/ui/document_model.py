@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -63,6 +64,11 @@ class DocumentRole(IntEnum):
     Summary = Qt.ItemDataRole.UserRole + 11  # the chip's second line
 
 
+# A list view lays out all its rows again on every dataChanged: with thousands of files
+# finishing one by one that is quadratic. Row changes are told at most this often.
+CHANGE_INTERVAL_MS = 100
+
+
 def summary(row: DocumentRow) -> str:
     """The chip's second line, in the user's words."""
     if row.status == READING:
@@ -97,15 +103,22 @@ class Totals:
 class DocumentListModel(QAbstractListModel):
     """One row per attached file; setters emit only on a real change.
 
-    Thousands of rows stay cheap: a row is found by its path in a dict, and the totals
-    are updated as rows change, never recounted.
+    Thousands of rows stay cheap: a row is found by its path in a dict, the totals are
+    updated as rows change (``totalsChanged``, at once), and ``dataChanged`` comes at
+    once for a lone change, then at most every ``CHANGE_INTERVAL_MS`` for the rows
+    changed meanwhile.
     """
+
+    totalsChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[DocumentRow] = []
         self._at: dict[str, int] = {}  # path -> row number
         self.totals = Totals()
+        self._dirty: tuple[int, int] | None = None  # rows changed, not yet told
+        self._throttle = QTimer(self, singleShot=True, interval=CHANGE_INTERVAL_MS)
+        self._throttle.timeout.connect(self._tell_changes)
 
     # ----------------------------------------------------------------- Qt model API
 
@@ -157,7 +170,7 @@ class DocumentListModel(QAbstractListModel):
             self._count(self._rows[at], -1)
             self._rows[at] = row
             self._count(row, +1)
-            self.dataChanged.emit(self.index(at), self.index(at))
+            self._changed(at)
             return at
         at = len(self._rows)
         self.beginInsertRows(QModelIndex(), at, at)
@@ -175,8 +188,24 @@ class DocumentListModel(QAbstractListModel):
         self._count(old, -1)
         self._rows[at] = new
         self._count(new, +1)
-        index = self.index(at)
-        self.dataChanged.emit(index, index)
+        self._changed(at)
+
+    def _changed(self, at: int) -> None:
+        if not self._throttle.isActive():
+            self.dataChanged.emit(self.index(at), self.index(at))
+            self._throttle.start()
+            return
+        first, last = self._dirty or (at, at)
+        self._dirty = (min(first, at), max(last, at))
+
+    def _tell_changes(self) -> None:
+        if self._dirty is None:
+            return
+        first, last = self._dirty[0], min(self._dirty[1], len(self._rows) - 1)
+        self._dirty = None
+        if first <= last:
+            self.dataChanged.emit(self.index(first), self.index(last))
+            self._throttle.start()
 
     def remove(self, at: int) -> DocumentRow:
         self.beginRemoveRows(QModelIndex(), at, at)
@@ -184,14 +213,17 @@ class DocumentListModel(QAbstractListModel):
         self._at = {r.path: i for i, r in enumerate(self._rows)}
         self._count(row, -1)
         self.endRemoveRows()
+        self.totalsChanged.emit()
         return row
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
         self._at.clear()
+        self._dirty = None
         self.totals = Totals()
         self.endResetModel()
+        self.totalsChanged.emit()
 
     def _count(self, row: DocumentRow, sign: int) -> None:
         t, ready = self.totals, row.status == READY
@@ -202,6 +234,8 @@ class DocumentListModel(QAbstractListModel):
             t.pages + sign * row.pages * ready,
             t.tokens + sign * row.tokens * ready,
         )
+        if sign > 0:  # a change is a removal then an addition: tell once, at the end
+            self.totalsChanged.emit()
 
     def ready_documents(self) -> list[Document]:
         return [r.document for r in self._rows if r.status == READY and r.document is not None]

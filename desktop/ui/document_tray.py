@@ -349,8 +349,7 @@ class DocumentTray(QWidget):
         layout.addWidget(self.hint)
         self.chips = ChipModelView(model)
         layout.addWidget(self.chips)
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
-            signal.connect(self._update)
+        model.totalsChanged.connect(self._update)
         self._update()
 
     def _toggle_list(self) -> None:
