@@ -27,6 +27,7 @@ class DesktopApp:
         self.window = MainWindow(self.services, self.store, reader=self.ingest.load)
 
     async def aclose(self) -> None:
+        self.window.close()  # saves its size and place; stops its event filters
         self.window.vm.cancel()
         self.window.loader.cancel_all()
         self.ingest.shutdown()

@@ -224,9 +224,11 @@ def test_notices_clear_once_a_key_is_added(
         qtbot.addWidget(dialog)
         await dialog.key_checked
         dialog.api_key.setText(fake_openai.api_key)
-        dialog.accepted.connect(window.settings_changed)
+        checks = []
+        dialog.accepted.connect(lambda: checks.append(window.settings_changed()))
         await dialog.save()
-        await until(lambda: window.banners.banner("run") is None, what="the no-key banner to go")
+        await checks[0]  # the window took the new settings in
+        assert window.banners.banner("run") is None
         card = window.banners.banner("setup")
         assert card is not None and "No cloud API key" not in card.label.text()
         assert "No OS keyring" in card.label.text()  # still true, still shown

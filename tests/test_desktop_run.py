@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -45,6 +46,12 @@ def test_question_gets_an_answer_with_citations_badges_and_progress(
         window.vm.jobsProgress.connect(lambda done, total: progress.append((done, total)))
         rounds: list[int] = []
         window.vm.roundChanged.connect(lambda n, _m: rounds.append(n))
+        shown: set[str] = set()  # every status line the run panel showed, as the user saw it
+        for signal in (window.vm.jobsProgress, window.vm.supervisorMessage, window.vm.routeDecided,
+                       window.vm.tokensChanged, window.vm.egressChanged):  # fmt: skip
+            signal.connect(lambda *_: shown.update(
+                label.text() for label in window.run_panel.findChildren(QLabel) if label.text()
+            ))  # fmt: skip
         drop_files(window, [pdf])
         await until(lambda: documents_ready(window))
         window.top_bar.set_protocol("minions")
@@ -56,8 +63,15 @@ def test_question_gets_an_answer_with_citations_badges_and_progress(
         await until(lambda: window.chat.answers(), timeout=30, what="an answer")
         card: AnswerCard = window.chat.answers()[0]
         assert FACT_ANSWER in card.body.toPlainText()
-        # what the run showed while it worked
+        # what the run showed while it worked, in words for a person
         assert rounds and rounds[0] == 1
+        assert any(re.fullmatch(r"\d+ of \d+ passages read", t) for t in shown), shown
+        assert "Looking for: “What is the vault access code?”" in shown
+        assert "MinionS, with llama3.2:3b reading your documents (chosen by you)" in shown
+        assert any(re.fullmatch(r"[\d.k]+ tokens on this computer · [\d.k]+ in the cloud · "
+                                r"[\d.]+ K?B sent off this computer", t) for t in shown), shown  # fmt: skip
+        for developer_words in ("Supervisor", "Jobs ", "task ", "chunk"):
+            assert not any(developer_words in t for t in shown), (developer_words, shown)
         assert progress and progress[-1][0] == progress[-1][1] > 1
         assert not window.run_panel.isVisible() and window.composer.send_button.isEnabled()
         # badges: protocol, local tokens, cloud tokens, cost, saving

@@ -133,3 +133,50 @@ def test_picking_models_in_the_top_bar_updates_the_settings(qtbot, fake_ollama: 
         await close_window(window)
 
     run_in_qt_loop(scenario)
+
+
+def test_settings_say_which_values_the_environment_overrides(
+    qtbot, monkeypatch, fake_ollama: OllamaFake
+):
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:11999")
+    monkeypatch.setenv("MINIONS_REMOTE_MODEL", "gpt-4.1")
+
+    async def scenario():
+        services = make_services(fake_ollama, None)
+        dialog = SettingsDialog(services)
+        qtbot.addWidget(dialog)
+        await dialog.key_checked
+        assert dialog.ollama_host.text() == fake_ollama.url  # the file's value, to edit
+        assert "http://127.0.0.1:11999" in dialog.sources["ollama_host"].text()
+        assert "OLLAMA_HOST" in dialog.sources["ollama_host"].text()
+        assert "MINIONS_REMOTE_MODEL" in dialog.sources["remote_model"].text()
+        assert "remote_base_url" not in dialog.sources  # OPENAI_BASE_URL is not set
+        await services.aclose()
+
+    run_in_qt_loop(scenario)
+
+
+def test_default_protocol_offers_auto_and_the_supervisor_switch_warns(
+    qtbot, fake_ollama: OllamaFake
+):
+    async def scenario():
+        services = make_services(fake_ollama, None)
+        dialog = SettingsDialog(services)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        protocols = [dialog.protocol.itemData(i) for i in range(dialog.protocol.count())]
+        assert protocols[0] == "auto" and set(protocols) == {"auto", "minions", "minion",
+                                                             "local", "cloud"}  # fmt: skip
+        dialog.tabs.setCurrentIndex(1)
+        assert not dialog.supervisor_here.isChecked()  # off by default
+        assert not dialog.supervisor_warning.isVisible()
+        dialog.supervisor_here.setChecked(True)
+        assert dialog.supervisor_warning.isVisible()
+        assert "not be audited" in dialog.supervisor_warning.text()
+        dialog.protocol.setCurrentIndex(dialog.protocol.findData("auto"))
+        await dialog.save()
+        saved = Settings.model_validate_json(settings_path().read_text())
+        assert saved.supervisor_on_this_computer and saved.protocol == "auto"
+        await services.aclose()
+
+    run_in_qt_loop(scenario)

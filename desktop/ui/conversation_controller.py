@@ -115,7 +115,6 @@ class ConversationController(QObject):
             self.documents.clear()
         self.conversation_id = ""
         self.redact = self.services.settings.redact  # the default for new ones
-        self._drafts.pop("", None)
         if kept:
             self.ensure_conversation()
             for row in kept:

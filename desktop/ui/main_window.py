@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.resize(1240, 800)
         self._build()
         self._connect()
-        self.ui_state.remember_geometry(self, "main")
+        self.ui_state.restore_geometry(self, "main")
 
     # The controller's parts, under the names the rest of the app (and tests) use.
     vm = property(lambda self: self.controller.vm)
@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
             self.audit_window = AuditWindow(
                 self.services.audit, lambda: {c.id: c.title for c in self.store.conversations()}
             )
-            self.ui_state.remember_geometry(self.audit_window, "audit")
+            self._audit_keeper = self.ui_state.remember_geometry(self.audit_window, "audit")
         else:
             self.audit_window.refresh()
         self.audit_window.focus_records(record_ids or None)
@@ -359,8 +359,14 @@ class MainWindow(QMainWindow):
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.ui_state.save_geometry(self, "main")
         if self.audit_window is not None:
             self.audit_window.close()
+            self.audit_window.removeEventFilter(self._audit_keeper)
+        # No Python event filter may outlive the window's last close: destroying a widget
+        # sends it events, and at interpreter exit Python can no longer take them.
+        self.removeEventFilter(self.drops)
+        self.composer.edit.removeEventFilter(self.composer)
         self.controller.cancel()
         self.loader.cancel_all()
         super().closeEvent(event)

@@ -53,10 +53,15 @@ class UiState:
     def save_geometry(self, widget: QWidget, name: str) -> None:
         self._set(f"geometry/{name}", widget.saveGeometry())
 
-    def remember_geometry(self, widget: QWidget, name: str) -> None:
-        """Put ``widget`` where it was last time, and keep its size and place when it closes."""
+    def remember_geometry(self, widget: QWidget, name: str) -> QObject:
+        """Put ``widget`` where it was last time, and keep its size and place when it closes.
+
+        Only a Close is watched: a widget being destroyed gets Hide events, and Python
+        code must not run then (at interpreter exit it crashes)."""
         self.restore_geometry(widget, name)
-        widget.installEventFilter(_GeometryKeeper(self, name, widget))
+        keeper = _GeometryKeeper(self, name, widget)
+        widget.installEventFilter(keeper)
+        return keeper  # for removeEventFilter once the widget is closed for good
 
 
 class _GeometryKeeper(QObject):
@@ -65,6 +70,6 @@ class _GeometryKeeper(QObject):
         self.state, self.name = state, name
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Close, QEvent.Type.Hide) and isinstance(watched, QWidget):
+        if event.type() == QEvent.Type.Close and isinstance(watched, QWidget):
             self.state.save_geometry(watched, self.name)
         return False
