@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -21,6 +22,13 @@ from qasync import asyncSlot
 from core.storage.settings import Settings
 from desktop.ui.document_model import DocumentLoader, format_tokens
 
+T = TypeVar("T")
+
+
+def _settle(future: asyncio.Future[T], value: T) -> None:
+    if not future.done():
+        future.set_result(value)
+
 
 async def ask_yes_no(
     parent: QWidget, title: str, text: str, yes: str, *, danger: bool = False
@@ -35,9 +43,7 @@ async def ask_yes_no(
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-    box.finished.connect(
-        lambda _r: answer.done() or answer.set_result(box.clickedButton() is yes_button)
-    )
+    box.finished.connect(lambda _r: _settle(answer, box.clickedButton() is yes_button))
     box.open()
     try:
         return await answer
@@ -89,11 +95,8 @@ async def ask_password(parent: QWidget, name: str, wrong: bool) -> str | None:
     dialog.setAccessibleName("PDF password")
     answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
     dialog.finished.connect(
-        lambda result: (
-            answer.done()
-            or answer.set_result(
-                dialog.textValue() if result == QDialog.DialogCode.Accepted.value else None
-            )
+        lambda result: _settle(
+            answer, dialog.textValue() if result == QDialog.DialogCode.Accepted.value else None
         )
     )
     dialog.open()

@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -125,8 +127,8 @@ class DocumentListModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {int(r): r.name[0].lower().encode() + r.name[1:].encode() for r in DocumentRole}
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {int(r): QByteArray((r.name[0].lower() + r.name[1:]).encode()) for r in DocumentRole}
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -359,7 +361,7 @@ class DocumentLoader(QObject):
 
         reader = self.reader or load_document
         password = self._passwords.get(path)
-        extra = {"password": password} if password is not None else {}
+        extra: dict[str, Any] = {"password": password} if password is not None else {}
         async with self._limit:
             try:
                 document = await reader(

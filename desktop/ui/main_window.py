@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self.composer.redact.setChecked(self.controller.redact)
         self.composer.set_enter_sends(self.ui_state.enter_sends)
         self.composer.edit.setAcceptDrops(False)  # a dropped file is a document, not text
-        main = QWidget()
+        main = self.main_column = QWidget()
         column = QVBoxLayout(main)
         column.setContentsMargins(0, 0, 0, 14)
         column.setSpacing(10)
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(main)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
-        self.splitter.setSizes([240, 1000])
+        self.splitter.setSizes([210, 1030])
         self.splitter.setHandleWidth(1)
         self.setCentralWidget(self.splitter)
         self.actions_by_name = build_menus(
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.sidebar.deleteRequested.connect(self.delete_conversation)
         self.sidebar.exportRequested.connect(self.choose_export)
         for keys, slot in (("Esc", c.cancel), ("F2", self.sidebar.rename_current)):
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self, slot)
 
     # ----------------------------------------------------------------- start-up and health
 
@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab follows the screen: the conversations, then the right column from the top."""
-        order = screen_order([self.sidebar, self.splitter.widget(1)])
+        order = screen_order([self.sidebar, self.main_column])
         current = focus_owner(QApplication.focusWidget())
         if not order or current not in order:
             return super().focusNextPrevChild(next)

@@ -189,7 +189,6 @@ class SettingsDialog(QDialog):
         self.supervisor_here = QCheckBox("The cloud endpoint is a model on this computer")
         self.supervisor_here.setChecked(s.supervisor_on_this_computer)
         self.supervisor_here.setAccessibleName(self.supervisor_here.text())
-        self.supervisor_here.toggled.connect(lambda on: self.supervisor_warning.setVisible(on))
         self.supervisor_warning = _muted(
             "Only tick this if the model behind this address runs on this computer. Its "
             "requests will then not be audited as leaving the computer, and redaction and "
@@ -197,6 +196,7 @@ class SettingsDialog(QDialog):
             "cloud service."
         )
         self.supervisor_warning.setVisible(s.supervisor_on_this_computer)
+        self.supervisor_here.toggled.connect(self.supervisor_warning.setVisible)
         form.addRow("Base URL", self.remote_base_url)
         self._add_source(form, "remote_base_url")
         form.addRow("Model", self.remote_model)

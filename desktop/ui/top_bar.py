@@ -48,8 +48,8 @@ class TopBar(QWidget):
         layout.setContentsMargins(16, 10, 16, 10)
         self.protocol = QComboBox()
         self.protocol.setAccessibleName("Protocol")
-        for value, label, tip in PROTOCOL_CHOICES:
-            self.protocol.addItem(label, value)
+        for value, name, tip in PROTOCOL_CHOICES:
+            self.protocol.addItem(name, value)
             self.protocol.setItemData(self.protocol.count() - 1, tip, 3)  # Qt.ToolTipRole
         self.protocol.setToolTip("How the local and cloud models share the work")
         self.protocol.activated.connect(
@@ -72,8 +72,10 @@ class TopBar(QWidget):
         self.cloud_model.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.cloud_model.lineEdit().setAccessibleName("Cloud model name")
-        self.cloud_model.lineEdit().editingFinished.connect(self._cloud_picked)
+        name_edit = self.cloud_model.lineEdit()
+        assert name_edit is not None  # the combo box is editable
+        name_edit.setAccessibleName("Cloud model name")
+        name_edit.editingFinished.connect(self._cloud_picked)
         self.cloud_model.activated.connect(lambda _i: self._cloud_picked())
         self.settings_button = QPushButton("Settings")
         self.settings_button.setAccessibleName("Open settings")
@@ -83,12 +85,12 @@ class TopBar(QWidget):
         self.audit_button.setAccessibleName("Open the privacy audit")
         self.audit_button.setToolTip("Everything that ever left this computer (Ctrl+Shift+A)")
         self.audit_button.clicked.connect(self.auditRequested)
-        for text, widget in (
+        for caption, widget in (
             ("Protocol", self.protocol),
             ("Local", self.local_model),
             ("Cloud", self.cloud_model),
         ):
-            label = QLabel(text)
+            label = QLabel(caption)
             label.setObjectName("Muted")
             label.setBuddy(widget)
             layout.add(_group(label, widget))
