@@ -21,7 +21,7 @@ from tests.test_desktop_support import (
 from tests.test_protocol_support import make_services
 
 FILES = 2000
-REPAINTS = 5000
+REPAINTS = 3000
 
 
 def _repaint_none_references(view, times: int) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -41,6 +41,29 @@ class QuestionEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when there is not room for all of it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        elided = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, width)
+        self.setText(elided)
+
+
 class Composer(QFrame):
     sendRequested = Signal(str)
     stopRequested = Signal()
@@ -62,9 +85,8 @@ class Composer(QFrame):
         self.edit.installEventFilter(self)  # the whole box shows the keyboard focus
         layout.addWidget(self.edit)
         row = QHBoxLayout()
-        self.hint = QLabel("")
+        self.hint = ElidedLabel()
         self.hint.setObjectName("Muted")
-        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setObjectName("Danger")
         self.stop_button.setAccessibleName("Stop the run")
@@ -93,10 +115,10 @@ class Composer(QFrame):
     def set_enter_sends(self, on: bool) -> None:
         self.edit.enter_sends = on
         if on:
-            self.hint.setText("Enter to send · Shift+Enter for a new line · Esc to stop")
+            self.hint.set_full_text("Enter to send · Shift+Enter for a new line · Esc to stop")
             self.send_button.setToolTip("Send (Enter)")
         else:
-            self.hint.setText("Ctrl+Enter to send · Esc to stop")
+            self.hint.set_full_text("Ctrl+Enter to send · Esc to stop")
             self.send_button.setToolTip("Send (Ctrl+Enter)")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

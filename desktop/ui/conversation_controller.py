@@ -20,7 +20,8 @@ from core.protocols.events import Answer, Cancelled, Done, Failed
 from core.services import Services
 from core.storage.conversations import DEFAULT_TITLE, ConversationStore, StoredMessage
 from desktop.ui.conversation_list import ConversationListModel
-from desktop.ui.document_model import DocumentListModel, DocumentLoader, DocumentRow
+from desktop.ui.document_loader import DocumentLoader
+from desktop.ui.document_model import DocumentListModel, DocumentRow
 from desktop.ui.health import run_problem
 from desktop.ui.run_view_model import RunViewModel
 

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from core.storage.settings import Settings
-from desktop.ui.document_model import DocumentLoader, format_tokens
+from desktop.ui.document_loader import DocumentLoader
+from desktop.ui.document_model import format_tokens
 
 T = TypeVar("T")
 
