@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 from core.clients.base import ChatClient
 from core.clients.factory import LocalChoice, make_local_client, make_remote_client
 from core.privacy.audit import AuditStore
@@ -9,6 +12,11 @@ from core.privacy.gate import Confirm, EgressGate, EgressPolicy
 from core.storage.paths import audit_db_path
 from core.storage.secrets import ApiKeys
 from core.storage.settings import Settings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from core.protocols.estimate import Estimate
+
+ConfirmRun = Callable[["Estimate"], Awaitable[bool]]
 
 
 class Services:
@@ -35,6 +43,8 @@ class Services:
             self.warnings.append(self.keys.warning)
         self._local: LocalChoice | None = None
         self._remote: ChatClient | None = None
+        # Who is asked before a long run starts (the app's dialog, the terminal); None: no one.
+        self.confirm_long_run: ConfirmRun | None = None
 
     async def local_client(self) -> LocalChoice:
         if self._local is None:
@@ -80,3 +90,22 @@ class Services:
     async def aclose(self) -> None:
         await self._close_clients()
         self.audit.close()
+
+
+_DEFAULT: Services | None = None
+
+
+def default_services() -> Services:
+    """One set of services for the Python API: settings, audit and key of the data folder."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Services()
+    return _DEFAULT
+
+
+def forget_default_services() -> None:
+    """Drop the default services (their audit store is closed); the next use makes new ones."""
+    global _DEFAULT
+    if _DEFAULT is not None:
+        _DEFAULT.audit.close()
+        _DEFAULT = None

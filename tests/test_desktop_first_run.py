@@ -30,8 +30,13 @@ NO_KEYRING = (
 )
 
 
+# A cloud that is not on this machine: without a key nothing may be sent to it. (The
+# fake cloud runs on 127.0.0.1, where a local proxy may hold the key itself.)
+FAR_CLOUD = "https://cloud.invalid/v1"
+
+
 def _keyless(fake_ollama: OllamaFake, fake_openai: OpenAIFake, **settings):
-    services = make_services(fake_ollama, fake_openai, **settings)
+    services = make_services(fake_ollama, fake_openai, remote_base_url=FAR_CLOUD, **settings)
     services.keys.remove()
     return services
 
@@ -139,10 +144,13 @@ def test_a_missing_key_and_a_rejected_key_are_told_apart(
         [note] = [w for w in window.chat.cards() if isinstance(w, NoteCard)]
         assert note.title == "No answer: The cloud provider rejected the API key"
         assert window.composer.edit.toPlainText() == "What is the code?"  # to ask again
+        await close_window(window)
         # Missing: the keyring said a key was there, but the cloud client has none (the
-        # check before a run passes), so the run itself fails with no_key.
-        services.keys.remove()
-        await services.reset_remote()
+        # check before a run passes), so the run itself fails with no_key, before sending.
+        window = make_window(_keyless(fake_ollama, fake_openai))
+        qtbot.addWidget(window)
+        drop_files(window, [pdf])
+        await until(lambda: documents_ready(window))
 
         async def stale_yes() -> bool:
             return True
@@ -233,6 +241,22 @@ def test_notices_clear_once_a_key_is_added(
         assert card is not None and "No cloud API key" not in card.label.text()
         assert "No OS keyring" in card.label.text()  # still true, still shown
         assert window.top_bar.current_protocol() == "minions"  # the setting again
+        await close_window(window)
+
+    run_in_qt_loop(scenario)
+
+
+def test_a_local_proxy_without_a_key_is_not_forced_to_local_only(
+    qtbot, fake_ollama: OllamaFake, fake_openai: OpenAIFake
+):
+    async def scenario():
+        services = make_services(fake_ollama, fake_openai)  # the cloud URL is on 127.0.0.1
+        services.keys.remove()  # a proxy on this machine may hold the key itself
+        window = make_window(services)
+        qtbot.addWidget(window)
+        await window.start()
+        assert window.top_bar.current_protocol() == "minions"
+        assert window.banners.banner("setup") is None
         await close_window(window)
 
     run_in_qt_loop(scenario)

@@ -133,21 +133,21 @@ def test_tab_goes_through_the_window_in_screen_order(qtbot, tmp_path: Path, fake
         await _activate(window)
         window.sidebar.new_button.setFocus()
         seen = []
-        for _ in range(17):
+        for _ in range(18):
             seen.append(_stop_name(QApplication.focusWidget()))
             qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         assert seen == [
-            "New conversation", "Conversations",  # the left column
+            "New conversation", "Search conversations", "Conversations",  # the left column
             "Protocol", "Local model", "Cloud model", "Open the privacy audit", "Open settings",
             "Open Settings", "Dismiss",  # the setup card, under the bar
             "Conversation",  # the chat
             "Add files", "Attached documents",  # the tray
             "Question", "Redact identifiers in this conversation", "Send question",  # composer
-            "New conversation", "Conversations",  # and round again
+            "New conversation", "Search conversations",  # and round again
         ]  # fmt: skip
-        assert _stop_name(QApplication.focusWidget()) == "Protocol"
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
         assert _stop_name(QApplication.focusWidget()) == "Conversations"
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+        assert _stop_name(QApplication.focusWidget()) == "Search conversations"
         await close_window(window)
 
     run_in_qt_loop(scenario)

@@ -34,7 +34,6 @@ def test_key_typed_in_settings_goes_to_the_real_keyring_and_no_file(
         services = Services(
             Settings(remote_base_url=f"{fake_openai.url}/v1"), keys=ApiKeys(KeyringStore())
         )
-        services.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
         dialog = SettingsDialog(services)
         qtbot.addWidget(dialog)
         dialog.show()

@@ -6,6 +6,7 @@ import pytest
 from pydantic import BaseModel
 
 from core.clients.openai_client import OpenAIClient
+from core.privacy.endpoints import Seat
 from tests.helpers import make_gate
 
 pytestmark = pytest.mark.realmodel
@@ -36,8 +37,8 @@ async def test_embedded_smollm_output_validates_against_the_schema(smollm_embedd
 
 
 async def test_llama_cpp_server_through_the_openai_client_validates(llama_server):
-    client = OpenAIClient("smollm2", make_gate(), base_url=llama_server)
-    assert client.local  # a loopback server: nothing is egress
+    client = OpenAIClient("smollm2", make_gate(), base_url=llama_server, seat=Seat.WORKER)
+    assert not client.egress  # built for the worker seat on loopback: nothing is egress
     result = await client.chat(QUESTION, schema=Finding, max_tokens=300, temperature=0.0)
     assert isinstance(result.parsed, Finding)
     assert Finding.model_validate_json(result.text) == result.parsed

@@ -36,7 +36,6 @@ async def test_key_is_in_no_file_after_use(minions_home, fake_openai):
     settings = Settings(remote_base_url=f"{fake_openai.url}/v1")
     save_settings(settings)
     services = Services(settings, keys=keys)
-    services.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
     result = await services.remote_client().chat([{"role": "user", "content": "hello"}])
     assert result.text  # the key from the keyring was accepted by the server
     assert fake_openai.requests[-1].headers["authorization"] == f"Bearer {KEY}"

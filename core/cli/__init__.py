@@ -9,7 +9,13 @@ from importlib import import_module
 
 # Each module adds its sub-commands with ``register(subparsers)``; a handler returns
 # the process exit code.
-_COMMAND_MODULES = ("core.cli.ask", "core.cli.models", "core.cli.audit", "core.cli.docs")
+_COMMAND_MODULES = (
+    "core.cli.ask",
+    "core.cli.history",
+    "core.cli.models",
+    "core.cli.audit",
+    "core.cli.docs",
+)
 
 
 class CliError(Exception):

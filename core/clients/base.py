@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -90,15 +90,59 @@ class ClientError(Exception):
 
 
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TIMEOUT, ErrorKind.SERVER})
+TIMEOUT_ATTEMPTS = 2  # a server that went quiet is given one more chance, not four
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How long a streamed reply may keep us waiting: for its first piece, then between pieces.
+
+    A long answer has all the time it needs as long as it keeps coming; a server that
+    accepts a request and never answers is reported within ``first`` seconds.
+    """
+
+    first: float
+    idle: float
+
+
+async def paced(pieces: AsyncIterable[T], pace: Pace, where: str) -> AsyncIterator[T]:
+    """``pieces``, failing with a TIMEOUT ``ClientError`` when the server goes quiet."""
+    iterator = aiter(pieces)
+    wait = pace.first
+    while True:
+        try:
+            piece = await asyncio.wait_for(anext(iterator), wait)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise ClientError(
+                ErrorKind.TIMEOUT,
+                f"{where} sent nothing for {wait:.0f} s",
+                hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+            ) from None
+        wait = pace.idle
+        yield piece
+
+
+def restart_stream(on_token: TokenCallback | None) -> None:
+    """Tell a token listener that a new attempt starts (it drops a half-streamed reply)."""
+    restart = getattr(on_token, "restart", None)
+    if callable(restart):
+        restart()
 
 
 @runtime_checkable
 class ChatClient(Protocol):
-    """A model behind some runtime. ``local`` is True when no request leaves the machine."""
+    """A model behind some runtime.
+
+    ``egress`` is decided once, when the client is built (see core.privacy.endpoints):
+    True when its requests leave this machine. That one flag drives the gate,
+    redaction, never-send, the cloud budget and every "sent off this computer" figure.
+    """
 
     model: str
     endpoint: str
-    local: bool
+    egress: bool
 
     async def chat(
         self,
@@ -152,6 +196,8 @@ async def with_retries(
             return await call()
         except ClientError as exc:
             if exc.kind not in RETRYABLE or attempt == attempts:
+                raise
+            if exc.kind is ErrorKind.TIMEOUT and attempt >= TIMEOUT_ATTEMPTS:
                 raise
             backoff = base_delay * 2 ** (attempt - 1)
             delay = exc.retry_after if exc.retry_after is not None else backoff

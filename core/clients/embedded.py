@@ -48,7 +48,7 @@ def embedded_available() -> bool:
 class EmbeddedClient:
     """Runs one GGUF file with llama-cpp-python on worker threads, one request at a time."""
 
-    local = True
+    egress = False  # in this process: nothing is sent anywhere
 
     def __init__(self, model_path: Path | str, *, n_ctx: int = 8192, threads: int | None = None):
         self.path = Path(model_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import math
@@ -18,13 +19,16 @@ from core.clients.base import (
     ErrorKind,
     Message,
     ModelInfo,
+    Pace,
     TokenCallback,
     Usage,
+    paced,
     parse_structured,
+    restart_stream,
     with_retries,
 )
+from core.privacy.endpoints import Destination, Seat, destination
 from core.privacy.gate import EgressBlocked, EgressGate
-from core.privacy.outbound import prepare_outbound, restore_inbound
 from core.tokens import estimate_message_tokens, estimate_tokens
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -33,6 +37,7 @@ SERVER_DEFAULT_CTX = 2048  # the smallest default an Ollama server has shipped w
 CTX_STEP = 2048  # num_ctx is rounded up to this so the server can reuse a loaded model
 PROMPT_SAFETY = 1.3  # our estimate can undercount dense text; never let the server cut
 START_HINT = "start it with `ollama serve`, or pick another local runtime in Settings"
+PROMPT_TOKENS_PER_SECOND = 50  # a slow CPU's prompt reading: the first piece may wait for it
 
 
 @functools.cache
@@ -59,26 +64,37 @@ class OllamaClient:
         gate: EgressGate,
         *,
         host: str = DEFAULT_HOST,
+        seat: Seat = Seat.WORKER,
         timeout: float = 600.0,
+        wait: float = 120.0,
         attempts: int = 2,
         share: ollama.AsyncClient | None = None,  # another model's connection pool
+        where: Destination | None = None,  # the sharing client's decision
     ) -> None:
         self.model = model
         self.endpoint = host
-        self.local = not gate.is_egress_url(host)
+        self.destination = where or destination(seat, host)
+        self.egress = self.destination.egress
         self._attempts = attempts
+        self._wait = wait  # for the first piece of a reply (or a whole unstreamed one)
         self._gate = gate
         self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
         self._honoured: set[tuple[str, int]] = set()  # (model, num_ctx) the server ran as asked
         self._client = share or ollama.AsyncClient(
-            host=host, timeout=timeout, transport=gate.transport(httpx)
+            host=host, timeout=timeout, transport=gate.transport(httpx, self.destination)
         )
 
     def with_model(self, model: str) -> OllamaClient:
-        """Another model on the same server, through the same gate."""
+        """Another model on the same server, through the same gate and the same decision."""
         return OllamaClient(
-            model, self._gate, host=self.endpoint, attempts=self._attempts, share=self._client
+            model,
+            self._gate,
+            host=self.endpoint,
+            attempts=self._attempts,
+            share=self._client,
+            where=self.destination,
+            wait=self._wait,
         )
 
     async def aclose(self) -> None:
@@ -125,8 +141,6 @@ class OllamaClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
-        if not self.local:  # an Ollama server on another machine is egress too
-            messages = prepare_outbound(messages)
         fmt, fmt_tokens = _format_of(schema) if schema else (None, 0)
         prompt = estimate_message_tokens(messages) + fmt_tokens
         output = max_tokens or DEFAULT_OUTPUT_TOKENS
@@ -139,7 +153,8 @@ class OllamaClient:
             options["temperature"] = temperature
         while True:
             final, text = await with_retries(
-                lambda: self._send(list(messages), fmt, options, on_token), attempts=self._attempts
+                lambda: self._send(list(messages), fmt, options, on_token, prompt),
+                attempts=self._attempts,
             )
             evaluated = final.get("prompt_eval_count") or 0
             # A prompt that fills the window up to our output reserve was almost surely cut
@@ -157,8 +172,6 @@ class OllamaClient:
         if prompt > SERVER_DEFAULT_CTX:
             await self._check_context_honoured(options["num_ctx"], prompt)
         usage = Usage(evaluated, final.get("eval_count") or 0)
-        if not self.local:
-            text = restore_inbound(text)
         result = ChatResult(text, usage, final.get("done_reason") or "stop", self.model)
         if schema is not None:
             result.parsed = parse_structured(text, schema)
@@ -187,17 +200,31 @@ class OllamaClient:
         fmt: dict[str, Any] | None,
         options: dict[str, Any],
         on_token: TokenCallback | None,
+        prompt_tokens: int,
     ) -> tuple[dict[str, Any], str]:
+        # Ollama says nothing until it has read the whole prompt: allow for a slow CPU.
+        first = self._wait + prompt_tokens / PROMPT_TOKENS_PER_SECOND
+        where = f"Ollama ({self.model} at {self.endpoint})"
+
         async def run() -> tuple[dict[str, Any], str]:
             kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "options": options}
             if fmt is not None:
                 kwargs["format"] = fmt
             if on_token is None:
-                reply = await self._client.chat(**kwargs)
+                try:
+                    reply = await asyncio.wait_for(self._client.chat(**kwargs), first)
+                except TimeoutError:
+                    raise ClientError(
+                        ErrorKind.TIMEOUT,
+                        f"{where} sent nothing for {first:.0f} s",
+                        hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+                    ) from None
                 return _final_counts(reply), reply.message.content or ""
+            restart_stream(on_token)
             parts: list[str] = []
             last: dict[str, Any] = {}
-            async for part in await self._client.chat(**kwargs, stream=True):
+            pace = Pace(first, max(10.0, self._wait / 2))
+            async for part in paced(await self._client.chat(**kwargs, stream=True), pace, where):
                 piece = part.message.content or ""
                 if piece:
                     parts.append(piece)

@@ -29,7 +29,7 @@ from core.protocols.events import (
     WorkerMessage,
 )
 from core.protocols.run import Run, RunRequest
-from core.services import Services
+from core.services import Services, default_services
 
 
 class ProtocolError(Exception):
@@ -81,7 +81,7 @@ class _Protocol:
         max_rounds: int | None = None,
         doc_metadata: str = "",
     ) -> dict[str, Any]:
-        services = self.services or Services()
+        services = self.services or default_services()
         request = RunRequest(
             task,
             text_documents(context),
@@ -98,23 +98,19 @@ class _Protocol:
         )
         supervisor_messages: list[str] = []
         worker_messages: list[str] = []
-        try:
-            async for event in run.events():
-                if self.callback is not None:
-                    self.callback(event)
-                if isinstance(event, SupervisorMessage):
-                    supervisor_messages.append(event.text)
-                elif isinstance(event, WorkerMessage):
-                    worker_messages.append(event.text)
-                elif isinstance(event, Failed):
-                    raise ProtocolError(event.message, event.kind, event.hint)
-                elif isinstance(event, Cancelled):
-                    raise ProtocolError("The run was cancelled", "cancelled")
-                elif isinstance(event, Done):
-                    return _result(event, supervisor_messages, worker_messages)
-        finally:
-            if self.services is None:
-                await services.aclose()
+        async for event in run.events():
+            if self.callback is not None:
+                self.callback(event)
+            if isinstance(event, SupervisorMessage):
+                supervisor_messages.append(event.text)
+            elif isinstance(event, WorkerMessage):
+                worker_messages.append(event.text)
+            elif isinstance(event, Failed):
+                raise ProtocolError(event.message, event.kind, event.hint)
+            elif isinstance(event, Cancelled):
+                raise ProtocolError("The run was cancelled", "cancelled")
+            elif isinstance(event, Done):
+                return _result(event, supervisor_messages, worker_messages)
         raise ProtocolError("The run ended without an answer", "internal")
 
 

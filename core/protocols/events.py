@@ -38,6 +38,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. a never-send excerpt was held back
     egress_requests: int = 0  # requests that left the machine during the run
     route: str = ""  # why this protocol and worker were used (part of the run's record)
+    # The supervisor's own answer, as it left the supervisor (empty when nothing left):
+    # the only part of this turn a follow-up question may carry back to it.
+    supervisor_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,18 @@ class RouteDecided(RunEvent):
     protocol: str
     worker_model: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Estimated(RunEvent):
+    """What the run will ask of this computer and the cloud, before it starts."""
+
+    local_jobs: int
+    local_seconds: float
+    cloud_cost_usd: float
+    text: str  # the estimate in one line, for a person
+    measured: bool  # the time rests on the model's measured speed here, not a guess
+    long: bool = False  # over the user's thresholds: put to them before it starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +146,11 @@ class Notice(RunEvent):
 
 @dataclass(frozen=True, slots=True)
 class AnswerDelta(RunEvent):
+    """More of the final answer as it is written; ``restart``: drop what came so far
+    (a reply that failed half-way is asked for again)."""
+
     text: str
+    restart: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,4 +167,4 @@ class Failed(RunEvent):
 
 @dataclass(frozen=True, slots=True)
 class Cancelled(RunEvent):
-    pass
+    partial: str = ""  # the answer as far as it was written when the run was stopped

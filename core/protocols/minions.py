@@ -7,6 +7,7 @@ filtered against the chunks here, and only the aggregated findings go back to it
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from core.clients.base import ClientError, ErrorKind
@@ -26,8 +27,11 @@ from core.protocols.events import (
 )
 from core.protocols.jobs import Finding, Job, aggregate, plan_jobs
 from core.protocols.schemas import FinalSynthesis, JobOutput, JobPlan, Synthesis
+from core.protocols.streaming import StreamField
 from core.tokens import estimate_tokens
 
+ANSWER = StreamField("answer")
+ANSWER_IF_DECIDED = StreamField("answer", gate=("decision", "answer"))
 PLAN_TOKENS = 600
 SYNTHESIS_TOKENS = 1000
 JOB_TOKENS = 400  # room for the longest reply the schema allows
@@ -54,7 +58,9 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
     counts: dict[str, int] = {}
     for chunk in chunks:
         counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
-    description = describe_documents(ctx.documents, ctx.settings.share_file_names, counts)
+    description = describe_documents(
+        ctx.documents, ctx.settings.share_file_names, counts, ctx.private_count
+    )
     labels = {doc.id: f"D{i}" for i, doc in enumerate(ctx.documents, 1)}
     chunk_tokens = max((estimate_tokens(c.text) for c in chunks), default=0)
     notes = ""
@@ -63,7 +69,14 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         last = round_no == max_rounds
         ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))
         plan = await ctx.supervise(
-            prompts.minions_plan(ctx.task, description, notes, chunk_tokens, ctx.doc_metadata),
+            prompts.minions_plan(
+                ctx.task,
+                description,
+                notes,
+                chunk_tokens,
+                ctx.doc_metadata,
+                ctx.supervisor_memory,
+            ),
             JobPlan,
             max_tokens=PLAN_TOKENS,
         )
@@ -74,7 +87,10 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
         unique_tasks = list(dict.fromkeys(tasks))
         ctx.emit(SupervisorMessage(ctx.run_id, round_no, "\n".join(unique_tasks)))
         ctx.emit(JobsPlanned(ctx.run_id, round_no, len(jobs), unique_tasks))
+        started = time.monotonic()
         results = await run_jobs(ctx, jobs)
+        if jobs:
+            ctx.job_phases.append((len(jobs), time.monotonic() - started))
         failed = sum(r.output is None for r in results)
         if jobs and failed == len(jobs):
             raise RunStopped(
@@ -92,12 +108,16 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
             ctx.notes.append(
                 f"{dropped} findings were left out of round {round_no} to save cloud tokens"
             )
-        messages = prompts.minions_synthesize(ctx.task, text, notes, last)
+        messages = prompts.minions_synthesize(ctx.task, text, notes, last, ctx.supervisor_memory)
         reply: FinalSynthesis | Synthesis
         if last:  # the schema leaves no way but to answer
-            reply = await ctx.supervise(messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER
+            )
         else:
-            reply = await ctx.supervise(messages, Synthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, Synthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER_IF_DECIDED
+            )
         if isinstance(reply, Synthesis) and reply.decision == "more":
             notes = reply.notes
             continue

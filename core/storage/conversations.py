@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     title TEXT NOT NULL,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    redact INTEGER NOT NULL DEFAULT 1
+    redact INTEGER NOT NULL DEFAULT 1,
+    redaction TEXT                  -- the placeholder mapping (it holds the originals): local only
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,6 +51,9 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 DEFAULT_TITLE = "New conversation"
+STOPPED_BY_YOU = "You stopped this run."  # the text of a "stopped" message with nothing written
+ENDED_EARLY = "The run ended early."
+STOP_REASONS = (STOPPED_BY_YOU, ENDED_EARLY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ class Conversation:
 class StoredMessage:
     id: int
     conversation_id: str
-    role: str  # "user", "assistant" or "error" (a failed or stopped run, in plain words)
+    role: str  # "user", "assistant", "stopped" (the partial answer) or "error" (in plain words)
     text: str
     answer: Answer | None
     created: float
@@ -111,6 +115,8 @@ class ConversationStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(conversations)")}
         if "redact" not in columns:  # a history file from before per-conversation redaction
             self._write("ALTER TABLE conversations ADD COLUMN redact INTEGER NOT NULL DEFAULT 1")
+        if "redaction" not in columns:  # from before placeholders were kept per conversation
+            self._write("ALTER TABLE conversations ADD COLUMN redaction TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -136,11 +142,42 @@ class ConversationStore:
     def set_redact(self, conversation_id: str, redact: bool) -> None:
         self._write("UPDATE conversations SET redact=? WHERE id=?", (int(redact), conversation_id))
 
+    def redaction_mapping(self, conversation_id: str) -> str | None:
+        """The conversation's placeholder mapping as JSON (see ``Redactor.to_json``), if any."""
+        row = self._db.execute(
+            "SELECT redaction FROM conversations WHERE id=?", (conversation_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_redaction_mapping(self, conversation_id: str, mapping: str) -> None:
+        """Keep the placeholders so ``[EMAIL_1]`` means the same address in every turn."""
+        self._write("UPDATE conversations SET redaction=? WHERE id=?", (mapping, conversation_id))
+
     def conversations(self) -> list[Conversation]:
         """All conversations, most recently updated first."""
         rows = self._db.execute(
             "SELECT id, title, created, updated, redact FROM conversations "
             "ORDER BY updated DESC, rowid DESC"
+        ).fetchall()
+        return [_conversation(row) for row in rows]
+
+    def search(self, text: str) -> list[Conversation]:
+        """Conversations whose title or messages hold every word of ``text``, newest first.
+
+        Case-insensitive for ASCII letters (SQLite's LIKE); an empty ``text`` matches all.
+        """
+        match = (
+            "(title LIKE ? ESCAPE '\\' OR id IN "
+            "(SELECT conversation_id FROM messages WHERE text LIKE ? ESCAPE '\\'))"
+        )
+        words = text.split()
+        where = " AND ".join([match] * len(words)) or "1"
+        escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
+        patterns = [f"%{word}%" for word in escaped]
+        rows = self._db.execute(
+            "SELECT id, title, created, updated, redact FROM conversations "
+            f"WHERE {where} ORDER BY updated DESC, rowid DESC",
+            [p for p in patterns for _ in (1, 2)],  # one for the title, one for the messages
         ).fetchall()
         return [_conversation(row) for row in rows]
 
@@ -263,6 +300,12 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         return ["## Question", "", quoted, ""]
     if message.role == "error":
         return [f"_{message.text}_", ""]
+    if message.role == "stopped":  # the partial answer, or the reason when nothing was written
+        return (
+            [f"_{message.text}_", ""]
+            if message.text in STOP_REASONS
+            else ["## Answer (stopped)", "", message.text.strip(), ""]
+        )
     lines = ["## Answer", "", message.text.strip(), ""]
     answer = message.answer
     if answer is None:

@@ -38,6 +38,14 @@ class Settings(BaseModel):
     chunk_chars: int = Field(3000, ge=300, le=50_000)
     parallelism: int = Field(4, ge=1, le=64)
     cloud_token_budget: int = Field(60_000, ge=1_000)
+    # How long a model may keep us waiting for the first piece of a reply (then half of
+    # it between pieces) before the run says it is not answering.
+    cloud_wait_s: int = Field(60, ge=1, le=3600)
+    # A run estimated to take longer than this, or to need more local jobs, is put to
+    # the user first, with cheaper ways to ask.
+    confirm_run_seconds: int = Field(120, ge=0)
+    confirm_run_jobs: int = Field(500, ge=0)
+    local_wait_s: int = Field(120, ge=1, le=3600)
     # Privacy.
     local_only: bool = False
     redact: bool = True

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.protocols.events import Answer
-from core.storage.conversations import StoredMessage
-from desktop.ui.answer_card import AnswerCard, NoteCard, UserBubble
+from core.storage.conversations import STOP_REASONS, STOPPED_BY_YOU, StoredMessage
+from desktop.ui.answer_card import AnswerCard, NoteCard, StoppedCard, UserBubble
 
 MAX_WIDTH = 860
 
@@ -90,6 +90,8 @@ class ChatView(QScrollArea):
                 self.add_question(message.text)
             elif message.role == "assistant":
                 self.add_answer(message.answer or Answer(message.text, ""))
+            elif (stopped := stopped_parts(message)) is not None:
+                self.add_stopped(*stopped)
             else:
                 self.add_note(message.text)
 
@@ -134,6 +136,18 @@ class ChatView(QScrollArea):
         self._insert(note)
         return note
 
+    def add_stopped(self, reason: str = STOPPED_BY_YOU, partial: str | None = None) -> StoppedCard:
+        """The stopped mark, under what was written before the stop.
+
+        Without ``partial``, what the live answer had streamed is kept.
+        """
+        if partial is None:
+            partial = self.live.streamed() if self.live is not None else ""
+        self.drop_live()
+        card = StoppedCard(reason, partial)
+        self._insert(card)
+        return card
+
     def drop_live(self) -> None:
         if self.live is not None:
             self.live.deleteLater()
@@ -164,3 +178,19 @@ class ChatView(QScrollArea):
     def _follow(self, _minimum: int, maximum: int) -> None:
         if self._pinned:
             QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(maximum))
+
+
+def stopped_parts(message: StoredMessage) -> tuple[str, str] | None:
+    """(reason, partial answer) of a stored stopped run, or None if it is no stopped run.
+
+    Role "stopped" keeps the partial answer in ``answer`` or ``text`` (the text is the
+    reason itself when nothing was written); history from before that role stored a stop
+    as role "error" with the reason as its text.
+    """
+    if message.role == "error":
+        return (message.text, "") if message.text in STOP_REASONS else None
+    if message.role != "stopped":
+        return None
+    if message.text in STOP_REASONS:
+        return message.text, message.answer.text if message.answer else ""
+    return STOPPED_BY_YOU, message.answer.text if message.answer else message.text

@@ -16,9 +16,16 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from core.documents.model import Document
+from core.privacy.endpoints import is_loopback_url
 from core.protocols.events import Answer, Cancelled, Done, Failed
 from core.services import Services
-from core.storage.conversations import DEFAULT_TITLE, ConversationStore, StoredMessage
+from core.storage.conversations import (
+    DEFAULT_TITLE,
+    ENDED_EARLY,
+    STOPPED_BY_YOU,
+    ConversationStore,
+    StoredMessage,
+)
 from desktop.ui.conversation_list import ConversationListModel
 from desktop.ui.document_loader import DocumentLoader
 from desktop.ui.document_model import DocumentListModel, DocumentRow
@@ -50,6 +57,7 @@ class RunOutcome:
     kind: str = ""  # why it failed or did not start: an ErrorKind value, "no_documents"...
     message: str = ""
     hint: str = ""
+    partial: str = ""  # a stopped run: the answer as far as it was written
 
 
 def title_for(question: str) -> str:
@@ -205,6 +213,14 @@ class ConversationController(QObject):
     def cancel(self) -> None:
         self.vm.cancel()
 
+    async def key_missing(self) -> bool:
+        """The cloud is needed and has no key: not in local-only mode, not a local proxy
+        (one on this machine may hold the key itself), and none in the keyring."""
+        settings = self.services.settings
+        if settings.local_only or is_loopback_url(settings.remote_base_url):
+            return False
+        return not await self.key_is_set()
+
     async def key_is_set(self) -> bool:
         # The keyring is a D-Bus call (or a Keychain prompt): never on the event loop.
         source = await asyncio.to_thread(self.services.keys.current)
@@ -236,8 +252,7 @@ class ConversationController(QObject):
             documents = self.documents.ready_documents()
             if not documents:
                 return self._end(RunOutcome(question, protocol, NOT_STARTED, kind="no_documents"))
-            local_only = self.services.settings.local_only
-            if protocol in NEEDS_KEY and not local_only and not await self.key_is_set():
+            if protocol in NEEDS_KEY and await self.key_missing():
                 return self._end(RunOutcome(question, protocol, NOT_STARTED, kind="no_key"))
             if protocol == "cloud" and not await self.confirm_cloud_only(documents):
                 return self._end(RunOutcome(question, protocol, NOT_STARTED, kind="declined"))
@@ -266,11 +281,12 @@ class ConversationController(QObject):
             self.store.add_message(conversation_id, "error", f"No answer: {title}")
             self._drafts.setdefault(conversation_id, question)  # to ask again, or otherwise
         else:
-            why = (
-                "You stopped this run." if isinstance(final, Cancelled) else "The run ended early."
-            )
-            outcome = RunOutcome(question, protocol, STOPPED, message=why)
-            self.store.add_message(conversation_id, "stopped", why)
+            # Stopped: what was written so far is kept, as the run kept it or, from a run
+            # that does not say, as it was shown.
+            why = STOPPED_BY_YOU if isinstance(final, Cancelled) else ENDED_EARLY
+            partial = (final.partial if isinstance(final, Cancelled) else "") or self.vm.streamed
+            outcome = RunOutcome(question, protocol, STOPPED, message=why, partial=partial)
+            self.store.add_message(conversation_id, "stopped", partial or why)
         return self._end(outcome)
 
     def _end(self, outcome: RunOutcome) -> RunOutcome:

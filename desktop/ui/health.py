@@ -105,8 +105,7 @@ def run_problem(kind: str, message: str, hint: str) -> Problem:
 
 def setup_notices(
     *,
-    key_set: bool,
-    local_only: bool,
+    key_missing: bool,
     builtin_model_notice: str,
     warnings: list[str],
 ) -> list[SetupNotice]:
@@ -114,7 +113,7 @@ def setup_notices(
     notices = []
     if builtin_model_notice:
         notices.append(SetupNotice("builtin_model", _sentence(builtin_model_notice)))
-    if not key_set and not local_only:
+    if key_missing:
         notices.append(
             SetupNotice(
                 "no_key",

@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- layout
 
     def _build(self) -> None:
-        self.sidebar = ConversationSidebar(self.conversations)
+        self.sidebar = ConversationSidebar(self.conversations, search=self.store.search)
         self.sidebar.setMinimumWidth(170)
         self.top_bar = TopBar()
         self.top_bar.set_protocol(self.services.settings.protocol)
@@ -342,8 +342,8 @@ class MainWindow(QMainWindow):
             self._show_problem(problem, outcome.question)
             if not self.composer.edit.toPlainText():
                 self.composer.edit.setPlainText(self.controller.draft)  # to ask again
-        elif outcome.state == STOPPED:
-            self.chat.add_note("Stopped", outcome.message, error=False)
+        elif outcome.state == STOPPED:  # what was written before the stop stays
+            self.chat.add_stopped(outcome.message, outcome.partial or None)
         elif outcome.state == NOT_STARTED and outcome.kind != "declined":
             self._show_problem(run_problem(outcome.kind, "", ""), outcome.question)
 

@@ -103,6 +103,6 @@ class RunViewModel(QObject):
                 self.egressChanged.emit(self.egress_bytes)
             case ev.Notice(message=message):
                 self.notice.emit(message)
-            case ev.AnswerDelta(text=text):
-                self.streamed += text
+            case ev.AnswerDelta(text=text, restart=restart):
+                self.streamed = text if restart else self.streamed + text
                 self.answerDelta.emit(text)

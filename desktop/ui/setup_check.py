@@ -33,16 +33,17 @@ class SetupCheck:
             )
         else:
             notice = (await services.local_client()).notice
-        key_set = await w.controller.key_is_set()
-        if not key_set and not s.local_only and s.protocol in NEEDS_KEY:
+        key_missing = await w.controller.key_missing()
+        if key_missing and s.protocol in NEEDS_KEY:
             w.top_bar.set_protocol("local")  # until a key is added (the setting stays)
-        if key_set and not s.local_only:
+        if not key_missing:
+            w.banners.clear_if("run", {ErrorKind.NO_KEY})  # no longer true
+        if not key_missing and not s.local_only:
             # Build the cloud client now, off the loop (keyring, TLS set-up), not mid-run.
             await asyncio.to_thread(services.remote_client)
-            w.banners.clear_if("run", {ErrorKind.NO_KEY})  # no longer true
         warnings = sorted(w for w in {*services.warnings, services.keys.warning} if w)
         notices = setup_notices(
-            key_set=key_set, local_only=s.local_only, builtin_model_notice=notice, warnings=warnings
+            key_missing=key_missing, builtin_model_notice=notice, warnings=warnings
         )
         w.banners.show_setup(notices, w.ui_state, ("Open Settings", w.open_settings))
         await asyncio.to_thread(warm_up)
