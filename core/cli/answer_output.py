@@ -19,6 +19,7 @@ def answer_json(answer: Answer, conversation_id: str = "") -> dict[str, Any]:
                 "document": c.document_name,
                 "document_id": c.document_id,
                 "page": c.page,
+                "place": c.where,
                 "quote": c.quote,
                 "chunk_id": c.chunk_id,
             }
@@ -46,7 +47,7 @@ def render(answer: Answer, streamed: str = "") -> str:
     for i, c in enumerate(answer.citations, 1):
         quote = " ".join(c.quote.split())
         quote = quote if len(quote) <= 160 else quote[:157] + "..."
-        lines.append(f'[{i}] {c.document_name}, page {c.page}: "{quote}"')
+        lines.append(f'[{i}] {c.document_name}, {c.where}: "{quote}"')
     u = answer.usage
     lines.append(
         f"local tokens {u.local_prompt_tokens + u.local_completion_tokens:,} · "

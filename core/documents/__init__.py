@@ -1,5 +1,10 @@
 """Documents: files turned into text with pages kept, and cut into chunks for the worker.
 
+Kinds: PDF (scanned pages read by OCR), Word, Excel, PowerPoint, OpenDocument text,
+spreadsheets and presentations, RTF, EPUB, saved mail (.eml, .mbox), images (OCR), text,
+Markdown, HTML, CSV and code. Each page keeps the place a citation names: its number, and a
+label where "page N" would not say it ("sheet Budget, A1:F40", "slide 3", "chapter 2").
+
 Public API::
 
     detect_kind(path) -> str                      # or DocumentError (unsupported / binary)
@@ -8,6 +13,7 @@ Public API::
     chunk_document(doc, target_chars=3000) -> list[Chunk]
     find_quote(doc, quote) -> (start, end) | None
     inspect_document(doc, chunks) -> dict
+    display_name(name) -> str                     # a file name safe to show (U+202E escaped)
 """
 
 from core.documents.chunking import DEFAULT_TARGET_CHARS, chunk_document
@@ -19,6 +25,7 @@ from core.documents.loading import (
     load_document_sync,
 )
 from core.documents.model import Chunk, Document, DocumentError, Page
+from core.documents.names import display_name
 from core.documents.quotes import find_quote
 from core.documents.summary import inspect_document
 
@@ -34,6 +41,7 @@ __all__ = [
     "Page",
     "chunk_document",
     "detect_kind",
+    "display_name",
     "find_quote",
     "inspect_document",
     "load_document",

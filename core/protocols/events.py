@@ -14,6 +14,12 @@ class Citation:
     chunk_id: str = ""
     char_start: int | None = None  # offsets in the document's text, when the quote was found
     char_end: int | None = None
+    place: str = ""  # where, when "page N" would not say it: "slide 3", "sheet Q1, A1:F40"
+
+    @property
+    def where(self) -> str:
+        """The citation's place in the user's words: "page 4", "slide 3", "chapter 2: ..."."""
+        return self.place or f"page {self.page}"
 
 
 @dataclass(frozen=True, slots=True)

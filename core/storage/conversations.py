@@ -314,7 +314,7 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         lines += ["**Sources**", ""]
         for n, c in enumerate(answer.citations, 1):
             quote = " ".join(c.quote.split())
-            lines.append(f'{n}. {c.document_name}, page {c.page}: "{quote}"')
+            lines.append(f'{n}. {c.document_name}, {c.where}: "{quote}"')
         lines.append("")
     u = answer.usage
     local = u.local_prompt_tokens + u.local_completion_tokens

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from core.documents.model import Document, DocumentError
+from core.documents.names import display_name
 from core.tokens import estimate_tokens
 from desktop.ui.document_model import ERROR, READING, READY, DocumentListModel, DocumentRow
 
@@ -43,6 +44,7 @@ class DocumentLoader(QObject):
     """
 
     progressed = Signal(str, int, int)  # path, done, total (emitted from a worker thread)
+    staged = Signal(str, str)  # path, "OCR page 3 of 12" (emitted from a worker thread)
     loaded = Signal(object)  # DocumentRow, once ready
     failedToLoad = Signal(str, str)  # path, reason
     passwordNeeded = Signal(str, str, bool)  # path, file name, True after a wrong password
@@ -64,6 +66,7 @@ class DocumentLoader(QObject):
         self._tasks: set[asyncio.Task[None]] = set()
         self._passwords: dict[str, str] = {}  # this session only, never written anywhere
         self.progressed.connect(self._on_progress)
+        self.staged.connect(self._on_stage)
 
     def add_paths(self, paths: list[Path]) -> int:
         """Start reading files (folders are searched for supported files); returns how many."""
@@ -75,14 +78,14 @@ class DocumentLoader(QObject):
             at = self.model.row_for(key)
             if at >= 0 and self.model.row(at).status in (READING, READY):
                 continue  # already attached
-            self.model.add(DocumentRow(path=key, name=path.name, kind=_kind(path)))
+            self.model.add(DocumentRow(path=key, name=display_name(path.name), kind=_kind(path)))
             self._start(key)
             added += 1
         return added
 
     def restore(self, row: DocumentRow) -> None:
         """Show a stored document with its known details and read it again (from cache)."""
-        self.model.add(replace(row, status=READING, progress=-1.0, document=None))
+        self.model.add(replace(row, status=READING, progress=-1.0, document=None, stage=""))
         self._start(row.path)
 
     def unlock(self, path: str, password: str) -> None:
@@ -120,6 +123,11 @@ class DocumentLoader(QObject):
             if abs(progress - self.model.row(at).progress) >= 0.01 or done == total:
                 self.model.update(at, progress=progress)
 
+    def _on_stage(self, path: str, line: str) -> None:
+        at = self.model.row_for(path)
+        if at >= 0 and self.model.row(at).status == READING:
+            self.model.update(at, stage=line)
+
     async def _load(self, path: str) -> None:
         from core.documents import load_document
 
@@ -132,6 +140,7 @@ class DocumentLoader(QObject):
                     path,
                     max_bytes=self.max_bytes,
                     progress=lambda done, total: self.progressed.emit(path, done, total),
+                    status=lambda line: self.staged.emit(path, line),
                     **extra,
                 )
             except DocumentError as exc:
@@ -154,6 +163,7 @@ class DocumentLoader(QObject):
             at,
             status=READY,
             progress=1.0,
+            stage="",
             kind=document.kind,
             name=document.name,
             pages=len(document.pages),

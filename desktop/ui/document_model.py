@@ -35,6 +35,7 @@ class DocumentRow:
     doc_id: str = ""
     never_send: bool = False
     document: Document | None = field(default=None, repr=False)
+    stage: str = ""  # a slow step under way, in the user's words: "OCR page 3 of 12"
 
     @classmethod
     def from_stored(cls, doc: StoredDocument) -> DocumentRow:
@@ -67,6 +68,8 @@ CHANGE_INTERVAL_MS = 100
 
 def summary(row: DocumentRow) -> str:
     """The chip's second line, in the user's words."""
+    if row.status == READING and row.stage:
+        return row.stage
     if row.status == READING:
         return f"Reading… {round(row.progress * 100)}%" if row.progress >= 0 else "Reading…"
     if row.status == ERROR:

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.document_icons import kind_color, paint_kind_icon
 from desktop.ui.document_model import (
     ERROR,
     READING,
@@ -111,14 +112,15 @@ class ChipDelegate(QStyledItemDelegate):
         badge = QRectF(rect.left() + 9, rect.top() + 9, 34, rect.height() - 18)
         badge_path = QPainterPath()
         badge_path.addRoundedRect(badge, 7, 7)
-        painter.fillPath(badge_path, QColor(KIND_COLORS.get(kind, "#6f6e77")))
+        painter.fillPath(badge_path, QColor(KIND_COLORS.get(kind, kind_color(kind))))
         label_font = QFont(option.font)  # type: ignore[attr-defined]
         label_font.setPointSizeF(max(6.5, label_font.pointSizeF() * 0.7))
         label_font.setBold(True)
         painter.setFont(label_font)
         painter.setPen(QColor("white"))
         short = KIND_BADGES.get(kind, (kind or "?")[:4].upper())
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
+        if not paint_kind_icon(painter, badge, kind):
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
 
         # Name and the status line.
         text_left = badge.right() + 10
@@ -191,7 +193,7 @@ class RowDelegate(QStyledItemDelegate):
         kind = str(index.data(DocumentRole.Kind) or "")
         dot = QRectF(rect.left() + 8, rect.center().y() - 4, 8, 8)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(KIND_COLORS.get(kind, "#6f6e77")))
+        painter.setBrush(QColor(KIND_COLORS.get(kind, kind_color(kind))))
         painter.drawEllipse(dot)
         left = int(dot.right() + 8)
         width = int(rect.right()) - left - 8
