@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -99,6 +102,43 @@ class Totals:
     tokens: int = 0
 
 
+class _LaterChanges:
+    """One timer, owned by the application, that tells the models their held-back changes.
+
+    Not a timer per model: a model without a parent is deleted when Python collects it,
+    possibly on another thread, and a running timer deleted there stays registered on the
+    main thread and fires into freed memory (a crash, seen in the tests).
+    """
+
+    def __init__(self) -> None:
+        self._models: weakref.WeakSet[DocumentListModel] = weakref.WeakSet()
+        self._timer: QTimer | None = None
+
+    def tell(self, model: DocumentListModel) -> None:
+        self._models.add(model)
+        try:
+            if self._timer is not None and self._timer.isActive():
+                return
+        except RuntimeError:  # its application was deleted (and the timer with it)
+            self._timer = None
+        if self._timer is None:
+            app = QCoreApplication.instance()
+            self._timer = QTimer(app, singleShot=True, interval=CHANGE_INTERVAL_MS)
+            self._timer.timeout.connect(self._flush)
+        self._timer.start()
+
+    def _flush(self) -> None:
+        models, self._models = list(self._models), weakref.WeakSet()
+        for model in models:
+            try:
+                model.tell_changes()
+            except RuntimeError:  # deleted by its parent meanwhile: nothing to tell
+                pass
+
+
+_later = _LaterChanges()
+
+
 class DocumentListModel(QAbstractListModel):
     """One row per attached file; setters emit only on a real change.
 
@@ -116,8 +156,7 @@ class DocumentListModel(QAbstractListModel):
         self._at: dict[str, int] = {}  # path -> row number
         self.totals = Totals()
         self._dirty: tuple[int, int] | None = None  # rows changed, not yet told
-        self._throttle = QTimer(self, singleShot=True, interval=CHANGE_INTERVAL_MS)
-        self._throttle.timeout.connect(self._tell_changes)
+        self._told = -1.0  # when rows changes were last told (time.monotonic)
 
     # ----------------------------------------------------------------- Qt model API
 
@@ -190,21 +229,23 @@ class DocumentListModel(QAbstractListModel):
         self._changed(at)
 
     def _changed(self, at: int) -> None:
-        if not self._throttle.isActive():
+        if self._dirty is None and time.monotonic() - self._told >= CHANGE_INTERVAL_MS / 1000:
             self.dataChanged.emit(self.index(at), self.index(at))
-            self._throttle.start()
+            self._told = time.monotonic()
             return
         first, last = self._dirty or (at, at)
         self._dirty = (min(first, at), max(last, at))
+        _later.tell(self)
 
-    def _tell_changes(self) -> None:
+    def tell_changes(self) -> None:
+        """Emit ``dataChanged`` for the rows changed since it was last emitted."""
         if self._dirty is None:
             return
         first, last = self._dirty[0], min(self._dirty[1], len(self._rows) - 1)
         self._dirty = None
+        self._told = time.monotonic()
         if first <= last:
             self.dataChanged.emit(self.index(first), self.index(last))
-            self._throttle.start()
 
     def remove(self, at: int) -> DocumentRow:
         self.beginRemoveRows(QModelIndex(), at, at)
