@@ -6,8 +6,8 @@ import asyncio
 import functools
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 import ollama
@@ -55,6 +55,9 @@ def _final_counts(reply: Any) -> dict[str, Any]:
     }
 
 
+T = TypeVar("T")
+
+
 class OllamaClient:
     """Chat with one Ollama model; ``num_ctx`` is sized from each prompt, never left default."""
 
@@ -99,7 +102,7 @@ class OllamaClient:
 
     async def aclose(self) -> None:
         if not self._shared:
-            await self._client.close()
+            await self._client.close()  # type: ignore[no-untyped-call]  # ollama's own annotation gap
 
     async def list_models(self) -> list[ModelInfo]:
         listing = await self._call(self._client.list)
@@ -177,6 +180,11 @@ class OllamaClient:
             result.parsed = parse_structured(text, schema)
         return result
 
+    async def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        """Vectors of ``texts`` from ``model`` on this server (``/api/embed``), for ranking chunks."""
+        reply = await self._call(lambda: self._client.embed(model=model, input=list(texts)))
+        return [list(vector) for vector in reply.embeddings]
+
     async def _check_context_honoured(self, num_ctx: int, prompt: int) -> None:
         """Old servers and some proxies ignore ``num_ctx``; then the prompt was silently cut."""
         if (self.model, num_ctx) in self._honoured:
@@ -234,7 +242,7 @@ class OllamaClient:
 
         return await self._call(run)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except ollama.ResponseError as exc:

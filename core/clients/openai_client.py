@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx2
 import openai
@@ -29,6 +29,9 @@ from core.privacy.gate import EgressBlocked, EgressGate
 from core.storage.secrets import scrub
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+T = TypeVar("T")
 
 
 class OpenAIClient:
@@ -171,7 +174,7 @@ class OpenAIClient:
             await stream.close()  # a reply we gave up on must not hold its connection
         return ChatResult("".join(parts), usage, finish, model)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except EgressBlocked as exc:
@@ -245,9 +248,10 @@ def _error_message(exc: openai.APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
-    return exc.message
+        message = inner.get("message") if isinstance(inner, dict) else None
+        if isinstance(message, str):
+            return message
+    return str(exc.message)
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:

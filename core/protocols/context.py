@@ -220,6 +220,9 @@ class RunContext:
         notes = list(self.notes)
         if note := pricing.unpriced_note(self.remote_model):
             notes.append(note)
+        texts = [d.text for d in self.documents]
+        if note := pricing.cloud_only(self.remote_model, self.task, texts).note:
+            notes.append(note)
         return Answer(
             text=text,
             protocol=protocol,
