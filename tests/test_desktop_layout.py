@@ -85,6 +85,7 @@ def test_window_sizes_and_places_are_remembered(qtbot, fake_ollama: OllamaFake):
         await until(lambda: window.width() == 770)
         placed.append(window.pos())
         audit = window.open_audit()
+        await until(audit.is_ready, what="the audit to load")
         audit.resize(720, 500)
         await until(lambda: audit.width() == 720)
         audit.close()
@@ -100,6 +101,7 @@ def test_window_sizes_and_places_are_remembered(qtbot, fake_ollama: OllamaFake):
         assert window.x() == placed[0].x() and 0 <= window.y() - placed[0].y() <= 24
         audit = window.open_audit()
         assert (audit.width(), audit.height()) == (720, 500)
+        await until(audit.is_ready, what="the audit to load")
         audit.close()
         await close_window(window)
 
@@ -184,6 +186,7 @@ def test_the_menu_bar_has_the_usual_entries_and_the_platform_shortcuts(
         # View > Privacy audit, Help > About with the versions and the models in use.
         actions["audit"].trigger()
         assert window.audit_window is not None and window.audit_window.isVisible()
+        await until(window.audit_window.is_ready, what="the audit to load")
         window.audit_window.close()
         actions["about"].trigger()
         box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
