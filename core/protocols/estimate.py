@@ -16,6 +16,8 @@ from core.documents.model import Chunk, Document
 from core.protocols import pricing
 from core.protocols.context import RunContext, RunStopped
 from core.protocols.events import Estimated
+from core.protocols.jobs import reads_everything
+from core.protocols.reading import FIRST_BATCH
 from core.storage.settings import Settings
 from core.storage.speeds import Speed, record_speed, speed_of
 from core.tokens import estimate_tokens
@@ -87,14 +89,21 @@ def estimate_run(
     settings: Settings,
     cloud: bool,
     private: list[Document] | None = None,
+    first_batch: int | None = None,
 ) -> Estimate:
-    """What a run of ``protocol`` over ``documents`` will ask of this computer and the cloud."""
+    """What a run of ``protocol`` over ``documents`` will ask of this computer and the cloud.
+
+    With ``first_batch`` a MinionS task that looks for a fact reads that many of the
+    best-ranked chunks first, and is counted as widening once; without it (a question
+    that must see everything: list, count, summarise) every chunk is read.
+    """
     tokens = sum(estimate_tokens(d.text) for d in documents)
     chunks = sum(chunk_counts.get(d.id, 0) for d in documents)
     jobs, seconds, calls = 0, 0.0, []
     rounds_minion = settings.minion_rounds
     if protocol in ("minions", "local-chunks"):
-        jobs = EXPECTED_TASKS * chunks
+        per_task = chunks if first_batch is None else min(chunks, 3 * first_batch)
+        jobs = EXPECTED_TASKS * per_task
         seconds = jobs / speed.jobs_per_s
         calls = [PLAN_CALL, SYNTHESIS_CALL]
     elif protocol == "minion":
@@ -123,7 +132,7 @@ def estimate_run(
         math.ceil(seconds),
         cost,
         speed.measured,
-        per_document if protocol == "minions" else [],
+        per_document if protocol == "minions" and first_batch is None else [],
     )
 
 
@@ -140,6 +149,7 @@ async def estimate_and_ask(
     for chunk in chunks:
         counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
     speed = await asyncio.to_thread(speed_of, ctx.worker.model)
+    reads_all = reads_everything(ctx.task)
     estimate = estimate_run(
         kind,
         ctx.documents,
@@ -149,6 +159,7 @@ async def estimate_and_ask(
         settings=settings,
         cloud=ctx.supervisor_remote,
         private=private,
+        first_batch=None if reads_all else max(FIRST_BATCH, settings.parallelism),
     )
     ctx.emit(
         Estimated(

@@ -45,7 +45,12 @@ def read_mode(instruction: JobInstruction) -> str:
     """ "best" or "all": as the plan says, else from the task's wording."""
     if "read" in instruction.model_fields_set:
         return instruction.read
-    return "all" if _READ_ALL.search(instruction.task) else "best"
+    return "all" if reads_everything(instruction.task) else "best"
+
+
+def reads_everything(text: str) -> bool:
+    """Whether a question or task, by its wording, must see every chunk in its range."""
+    return _READ_ALL.search(text) is not None
 
 
 @dataclass(slots=True)
