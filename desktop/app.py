@@ -46,6 +46,7 @@ class DesktopApp:
         return (await self.services.local_client()).client
 
     async def aclose(self) -> None:
+        self.window.close()  # saves its size and place; stops its event filters
         for job in list(self._preparing):
             job.cancel()
         self.window.vm.cancel()

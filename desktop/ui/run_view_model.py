@@ -10,10 +10,11 @@ from core.protocols import events as ev
 
 
 class RunViewModel(QObject):
-    """Consumes one run at a time and re-publishes what the window needs to show.
+    """Consumes one run at a time and re-publishes its progress as signals.
 
-    ``state`` is what the window shows between events: the round, jobs done out of
-    total, the supervisor's current question and the answer streamed so far.
+    The attributes hold what the window shows between events: the round, jobs done out
+    of total, the supervisor's current question and the answer streamed so far. How the
+    run ended has one channel: the event :meth:`consume` returns.
     """
 
     busyChanged = Signal(bool)
@@ -21,14 +22,10 @@ class RunViewModel(QObject):
     roundChanged = Signal(int, int)  # round, max rounds
     jobsProgress = Signal(int, int)  # done, total
     supervisorMessage = Signal(str)
-    workerMessage = Signal(str)
     notice = Signal(str)
     tokensChanged = Signal(int, int)  # local tokens, cloud tokens so far
     egressChanged = Signal(int)  # bytes sent to the cloud so far
     answerDelta = Signal(str)
-    finished = Signal(object)  # core.protocols.events.Answer
-    failed = Signal(str, str, str)  # message, kind, hint
-    cancelled = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,7 +64,6 @@ class RunViewModel(QObject):
                 self._publish(event)
         except Exception as exc:  # a bug below must not leave the window stuck "busy"
             last = ev.Failed("", f"The run stopped unexpectedly: {exc}", "internal")
-            self.failed.emit(last.message, last.kind, last.hint)
         finally:
             self._cancel = None
             self._set_busy(False)
@@ -88,8 +84,6 @@ class RunViewModel(QObject):
             case ev.SupervisorMessage(text=text):
                 self.supervisor_text = text
                 self.supervisorMessage.emit(text)
-            case ev.WorkerMessage(text=text):
-                self.workerMessage.emit(text)
             case ev.JobsPlanned(total=total):
                 self.jobs_done, self.jobs_total = 0, total
                 self.jobsProgress.emit(0, total)
@@ -112,9 +106,3 @@ class RunViewModel(QObject):
             case ev.AnswerDelta(text=text, restart=restart):
                 self.streamed = text if restart else self.streamed + text
                 self.answerDelta.emit(text)
-            case ev.Done(answer=answer):
-                self.finished.emit(answer)
-            case ev.Failed(message=message, kind=kind, hint=hint):
-                self.failed.emit(message, kind, hint)
-            case ev.Cancelled():
-                self.cancelled.emit()
