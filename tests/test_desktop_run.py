@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
@@ -181,54 +180,43 @@ def test_stop_button_cancels_and_the_view_model_ends_with_cancelled(
 def test_answer_streams_into_the_chat_before_it_is_done(
     qtbot, tmp_path: Path, fake_ollama: OllamaFake, fake_openai: OpenAIFake
 ):
-    from core.protocols.events import AnswerDelta, RoundStarted
+    """A real MinionS run: the cloud fake writes its answer a few characters at a time."""
+    pdf = fact_pdf(tmp_path / "archive.pdf", pages=3, fact_page=2)
+    answer = (
+        f"The vault access code is **{FACT_ANSWER}**. It is written on page 2 of the "
+        "archive report, in the paragraph about the Harwick archive."
+    )
+    supervise = minions_supervisor()
 
-    note = tmp_path / "short.txt"
-    note.write_text(f"Intro.\n\n{FACT}\n\nEnd.\n", "utf-8")
-    answer = f"The code is **{FACT_ANSWER}**, as the note says."
+    def supervisor(payload):
+        reply = supervise(payload)
+        if "answer" in reply and FACT_ANSWER in reply["answer"]:
+            reply["answer"] = answer
+        return reply
 
-    class StreamingRun:
-        """A run whose answer arrives in pieces, with a pause we can look into."""
-
-        def __init__(self, request, services):
-            self.release = asyncio.Event()
-            self.cancelled = False
-
-        async def events(self):
-            yield RoundStarted("r", 1, 1)
-            for piece in ("The code is ", f"**{FACT_ANSWER}**"):
-                yield AnswerDelta("r", piece)
-            await self.release.wait()
-            yield AnswerDelta("r", ", as the note says.")
-            yield Done("r", Answer(answer, "local"))
-
-        def cancel(self):
-            self.cancelled = True
+    fake_ollama.responder, fake_openai.responder = fact_worker, supervisor
+    fake_openai.stream_chunk_delay = 0.03
 
     async def scenario():
-        runs = []
-        window = make_window(make_services(fake_ollama, fake_openai))
-        window.run_factory = lambda request, services: (
-            runs.append(StreamingRun(request, services)) or runs[-1]
-        )
+        window = make_window(make_services(fake_ollama, fake_openai, chunk_chars=600))
         qtbot.addWidget(window)
-        drop_files(window, [note])
+        drop_files(window, [pdf])
         await until(lambda: documents_ready(window))
-        window.ask("What is the code?")
-        live = None
-        await until(lambda: window.chat.live is not None and window.chat.live.isVisible())
-        live = window.chat.live
-        await until(lambda: FACT_ANSWER in live.body.toPlainText(), what="streamed text")
-        assert live.answer is None and not window.chat.answers()  # still streaming
-        runs[0].release.set()
-        await until(lambda: window.chat.answers())
-        card = window.chat.answers()[0]
-        assert (
-            card is live
-            and card.body.toPlainText().strip() == f"The code is {FACT_ANSWER}, as the note says."
+        window.top_bar.set_protocol("minions")
+        seen: list[str] = []
+        window.vm.answerDelta.connect(
+            lambda _t: (
+                seen.append(window.chat.live.body.toPlainText()) if window.chat.live else None
+            )
         )
-        badges = [w.text() for w in card.findChildren(QLabel) if w.objectName() == "ProtocolBadge"]
-        assert badges == ["Local only"]
+        window.ask("What is the vault access code?")
+        await until(lambda: window.chat.answers(), timeout=30, what="the answer")
+        # what the live card showed, without its typing cursor
+        shown_while_busy = [text.rstrip(" ▍") for text in seen if text.rstrip(" ▍")]
+        final = window.chat.answers()[0].body.toPlainText().strip()
+        assert len(set(shown_while_busy)) >= 5  # it grew in the window as it was written
+        assert all(final.startswith(text) for text in shown_while_busy)
+        assert shown_while_busy[0] != final and FACT_ANSWER in final
         await close_window(window)
 
     run_in_qt_loop(scenario)
@@ -257,7 +245,6 @@ def test_view_model_reports_a_broken_event_stream_as_failed_and_is_not_stuck(qtb
 
 def test_view_model_turns_events_into_signals(qtbot):
     from core.protocols import events as ev
-    from core.protocols.events import Answer
     from desktop.ui.run_view_model import RunViewModel
 
     stream = [

@@ -35,7 +35,6 @@ from core.protocols.baselines import (
 )
 from core.protocols.context import RunContext, RunStopped
 from core.protocols.conversation import Turn
-from core.protocols.estimate import estimate_and_ask, record_speeds
 from core.protocols.events import (
     Answer,
     AnswerDelta,
@@ -50,6 +49,7 @@ from core.protocols.events import (
 from core.protocols.minion import run_minion
 from core.protocols.minions import run_minions
 from core.protocols.outbound import outbound_policy
+from core.protocols.sizing import estimate_and_ask, record_speeds
 from core.services import Services
 from core.storage.settings import Settings
 

@@ -216,6 +216,10 @@ class ConversationStore:
             )
         return StoredMessage(int(cursor.lastrowid or 0), conversation_id, role, text, answer, now)
 
+    def remove_message(self, message_id: int) -> None:
+        """Forget one message (a question whose run the user chose not to start)."""
+        self._write("DELETE FROM messages WHERE id=?", (message_id,))
+
     def messages(self, conversation_id: str) -> list[StoredMessage]:
         rows = self._db.execute(
             "SELECT id, conversation_id, role, text, answer, created FROM messages "

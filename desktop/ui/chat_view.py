@@ -105,8 +105,17 @@ class ChatView(QScrollArea):
         holder.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
         self._insert(holder)
+        self._last_question = holder
         self._pinned = True
         return bubble
+
+    def withdraw_question(self) -> None:
+        """Take back the last question and its live card: its run never started."""
+        self.drop_live()
+        holder, self._last_question = getattr(self, "_last_question", None), None
+        if holder is not None:
+            self.items.removeWidget(holder)
+            holder.deleteLater()
 
     def begin_answer(self) -> AnswerCard:
         """A card that shows the answer as it streams in."""

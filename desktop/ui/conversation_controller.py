@@ -16,7 +16,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from core.documents.model import Document
+from core.errors import ErrorKind
 from core.privacy.endpoints import is_loopback_url
+from core.privacy.redaction import Redactor
 from core.protocols.events import Answer, Cancelled, Done, Failed
 from core.services import Services
 from core.storage.conversations import (
@@ -227,7 +229,12 @@ class ConversationController(QObject):
         return bool(source.key)
 
     def build_request(self, question: str, documents: list[Document], protocol: str) -> Any:
-        """The one place a question becomes a RunRequest."""
+        """The one place a question becomes a RunRequest.
+
+        The conversation's earlier turns go with it (each seat sees what it may), and so
+        do its placeholders, so an address is ``[EMAIL_1]`` in every turn.
+        """
+        from core.protocols.conversation import turns_of
         from core.protocols.run import RunRequest
 
         return RunRequest(
@@ -237,7 +244,25 @@ class ConversationController(QObject):
             conversation_id=self.conversation_id,
             never_send=self.documents.never_send_ids(),
             redact=self.redact,
+            redactor=self._redactor() if self.redact else None,
+            history=turns_of(self.store.messages(self.conversation_id)),
         )
+
+    def _redactor(self) -> Redactor:
+        stored = self.store.redaction_mapping(self.conversation_id)
+        if stored:
+            try:
+                return Redactor.from_json(stored)
+            except (ValueError, KeyError):
+                self.status.emit(
+                    "This conversation's placeholders were unreadable; new ones are used"
+                )
+        return Redactor()
+
+    def _keep_placeholders(self, conversation_id: str, request: Any) -> None:
+        redactor = getattr(request, "redactor", None)
+        if redactor is not None and redactor.mapping:
+            self.store.set_redaction_mapping(conversation_id, redactor.to_json())
 
     async def ask(self, question: str, protocol: str) -> RunOutcome | None:
         """Answer ``question`` with ``protocol``; None when a question is already running."""
@@ -264,14 +289,24 @@ class ConversationController(QObject):
         conversation_id = self.ensure_conversation()
         if self.title(conversation_id) == DEFAULT_TITLE:
             self.store.rename(conversation_id, title_for(question))
-        self.store.add_message(conversation_id, "user", question)
+        request = self.build_request(question, documents, protocol)
+        asked = self.store.add_message(conversation_id, "user", question)
         if (conversation := self.store.get(conversation_id)) is not None:
             self.conversations.upsert_first(conversation)
         self._drafts.pop(conversation_id, None)
         self.runStarted.emit(question)
-        run = self.run_factory(self.build_request(question, documents, protocol), self.services)
-        final = await self.vm.consume(run.events(), run.cancel)
-        if isinstance(final, Done):
+        run = self.run_factory(request, self.services)
+        try:
+            final = await self.vm.consume(run.events(), run.cancel)
+        finally:
+            self._keep_placeholders(conversation_id, request)
+        if isinstance(final, Failed) and final.kind == ErrorKind.DECLINED:
+            # The user chose not to start a long run: nothing happened, nothing is kept.
+            self.store.remove_message(asked.id)
+            self._drafts[conversation_id] = question
+            outcome = RunOutcome(question, protocol, NOT_STARTED, None, final.kind, final.message,
+                                 final.hint)  # fmt: skip
+        elif isinstance(final, Done):
             outcome = RunOutcome(question, protocol, DONE, answer=final.answer)
             self.store.add_message(conversation_id, "assistant", final.answer.text, final.answer)
         elif isinstance(final, Failed):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -22,6 +22,9 @@ from qasync import asyncSlot
 from core.storage.settings import Settings
 from desktop.ui.document_loader import DocumentLoader
 from desktop.ui.document_model import format_tokens
+
+if TYPE_CHECKING:
+    from core.protocols.estimate import Estimate
 
 T = TypeVar("T")
 
@@ -62,6 +65,17 @@ async def confirm_cloud_only(parent: QWidget, count: int, tokens: int, settings:
         "Everything sent is kept in the privacy audit.",
         "Send to the cloud",
         danger=True,
+    )
+
+
+async def confirm_long_run(parent: QWidget, estimate: Estimate) -> bool:
+    """A long run is put to the user before it starts, with cheaper ways to ask."""
+    tips = "".join(f"\n• {tip[0].upper()}{tip[1:]}" for tip in estimate.cheaper())
+    return await ask_yes_no(
+        parent,
+        "This question will take a while",
+        f"This run needs {estimate.describe()}.\n\nCheaper ways to ask:{tips}",
+        "Start anyway",
     )
 
 

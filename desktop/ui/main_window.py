@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout,
 from qasync import asyncSlot
 
 from core.documents.model import Document
+from core.errors import ErrorKind
 from core.privacy.gate import Decision, OutboundRequest
 from core.services import Services
 from core.storage.conversations import ConversationStore
@@ -42,6 +43,7 @@ from desktop.ui.dialogs import (
     choose_files,
     choose_markdown_path,
     confirm_cloud_only,
+    confirm_long_run,
 )  # fmt: skip
 from desktop.ui.document_model import READY
 from desktop.ui.document_tray import DocumentTray
@@ -53,6 +55,9 @@ from desktop.ui.setup_check import SetupCheck
 from desktop.ui.top_bar import TopBar
 from desktop.ui.ui_state import UiState
 from desktop.ui.window_layout import DropOverlay, FileDrops, centered, focus_owner, screen_order
+
+if TYPE_CHECKING:
+    from core.protocols.estimate import Estimate
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +82,11 @@ class MainWindow(QMainWindow):
             confirm_send(self, outbound)
         )
         services.set_confirm(lambda outbound: self.confirm_send(outbound))
+        # A long run waits for a yes; tests replace this with their own answer.
+        self.confirm_long_run: Callable[[Estimate], Awaitable[bool]] = lambda estimate: (
+            confirm_long_run(self, estimate)
+        )
+        services.confirm_long_run = lambda estimate: self.confirm_long_run(estimate)
         self.audit_window: AuditWindow | None = None
         self.setWindowTitle("Minions")
         self.resize(1240, 800)
@@ -344,6 +354,11 @@ class MainWindow(QMainWindow):
                 self.composer.edit.setPlainText(self.controller.draft)  # to ask again
         elif outcome.state == STOPPED:  # what was written before the stop stays
             self.chat.add_stopped(outcome.message, outcome.partial or None)
+        elif outcome.state == NOT_STARTED and outcome.kind == ErrorKind.DECLINED and outcome.hint:
+            # A long run the user chose not to start: it leaves no trace but the question.
+            self.chat.withdraw_question()
+            self.composer.edit.setPlainText(outcome.question)
+            self.banners.show_banner("run", "info", outcome.message, f"Cheaper: {outcome.hint}.")
         elif outcome.state == NOT_STARTED and outcome.kind != "declined":
             self._show_problem(run_problem(outcome.kind, "", ""), outcome.question)
 

@@ -70,6 +70,17 @@ class RunStatusPanel(QFrame):
         self.notice.setObjectName("RunDetail")
         self.notice.hide()
         layout.addWidget(self.notice)
+        self.time = QLabel("")  # elapsed, and what is left
+        self.time.setObjectName("RunDetail")
+        self.time.setAccessibleName("Time")
+        self.estimate = QLabel("")
+        self.estimate.setWordWrap(True)
+        self.estimate.setObjectName("RunDetail")
+        self.estimate.hide()
+        layout.addWidget(self.estimate)
+        top.insertWidget(2, self.time)
+        self._clock = QTimer(self, interval=1000)
+        self._clock.timeout.connect(self._tick_clock)
         self._tick = 0
         self._spin = QTimer(self, interval=150)
         self._spin.timeout.connect(self._turn)
@@ -83,6 +94,7 @@ class RunStatusPanel(QFrame):
         vm.egressChanged.connect(lambda *_: self._counts())
         vm.notice.connect(self._notice)
         vm.answerDelta.connect(self._writing)
+        vm.estimated.connect(self._estimated)
         self.hide()
 
     def _busy(self, busy: bool) -> None:
@@ -92,11 +104,23 @@ class RunStatusPanel(QFrame):
             self.jobs_box.hide()
             self.question.hide()
             self.notice.hide()
+            self.estimate.hide()
+            self._tick_clock()
             self._spin.start()
+            self._clock.start()
             self.show()
         else:
             self._spin.stop()
+            self._clock.stop()
             self.hide()
+
+    def _tick_clock(self) -> None:
+        self.time.setText(self.vm.time_line())
+
+    def _estimated(self, text: str, _seconds: float) -> None:
+        self.estimate.setText(f"This run: {text}")
+        self.estimate.show()
+        self._tick_clock()
 
     def _turn(self) -> None:
         self._tick = (self._tick + 1) % len(SPINNER)
@@ -118,6 +142,7 @@ class RunStatusPanel(QFrame):
         failed = self.vm.jobs_failed
         unread = f" · {failed:,} could not be read" if failed else ""
         self.jobs_label.setText(f"{done:,} of {total:,} passages read{unread}")
+        self._tick_clock()
 
     def _question(self, text: str) -> None:
         short = " ".join(text.split())

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from core.protocols import events as ev
+from core.protocols.estimate import duration
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class RunViewModel(QObject):
@@ -26,6 +34,7 @@ class RunViewModel(QObject):
     tokensChanged = Signal(int, int)  # local tokens, cloud tokens so far
     egressChanged = Signal(int)  # bytes sent to the cloud so far
     answerDelta = Signal(str)
+    estimated = Signal(str, float)  # the estimate for a person, expected local seconds
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +53,22 @@ class RunViewModel(QObject):
         self.cloud_tokens = 0
         self.egress_bytes = 0
         self.jobs_failed = 0
+        self.started = time.monotonic()
+        self.expected_seconds = 0.0
+
+    def time_line(self) -> str:
+        """ "0:42 elapsed · about 3 min left": from the jobs' own pace once they run, else
+        from the estimate."""
+        elapsed = time.monotonic() - self.started
+        text = f"{clock(elapsed)} elapsed"
+        left: float | None = None
+        if 0 < self.jobs_done < self.jobs_total:
+            left = elapsed / self.jobs_done * (self.jobs_total - self.jobs_done)
+        elif self.expected_seconds > elapsed and not self.streamed:
+            left = self.expected_seconds - elapsed
+        if left is not None:
+            text += f" · about {duration(left)} left"
+        return text
 
     def cancel(self) -> None:
         """Ask the running run to stop; its last event (Cancelled) ends :meth:`consume`."""
@@ -103,6 +128,9 @@ class RunViewModel(QObject):
                 self.egressChanged.emit(self.egress_bytes)
             case ev.Notice(message=message):
                 self.notice.emit(message)
+            case ev.Estimated(text=text, local_seconds=seconds):
+                self.expected_seconds = seconds
+                self.estimated.emit(text, seconds)
             case ev.AnswerDelta(text=text, restart=restart):
                 self.streamed = text if restart else self.streamed + text
                 self.answerDelta.emit(text)
