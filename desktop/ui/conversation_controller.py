@@ -20,6 +20,7 @@ from core.errors import ErrorKind
 from core.privacy.endpoints import is_loopback_url
 from core.privacy.redaction import Redactor
 from core.protocols.events import Answer, Cancelled, Done, Failed
+from core.protocols.records import answer_record
 from core.services import Services
 from core.storage.conversations import (
     DEFAULT_TITLE,
@@ -308,7 +309,9 @@ class ConversationController(QObject):
                                  final.hint)  # fmt: skip
         elif isinstance(final, Done):
             outcome = RunOutcome(question, protocol, DONE, answer=final.answer)
-            self.store.add_message(conversation_id, "assistant", final.answer.text, final.answer)
+            self.store.add_message(
+                conversation_id, "assistant", final.answer.text, answer_record(final.answer)
+            )
         elif isinstance(final, Failed):
             outcome = RunOutcome(question, protocol, FAILED, None, final.kind, final.message,
                                  final.hint)  # fmt: skip

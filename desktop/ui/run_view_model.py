@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from core.errors import ErrorKind
 from core.protocols import events as ev
 from core.protocols.estimate import duration
 
@@ -88,7 +89,7 @@ class RunViewModel(QObject):
                 last = event
                 self._publish(event)
         except Exception as exc:  # a bug below must not leave the window stuck "busy"
-            last = ev.Failed("", f"The run stopped unexpectedly: {exc}", "internal")
+            last = ev.Failed("", f"The run stopped unexpectedly: {exc}", ErrorKind.INTERNAL)
         finally:
             self._cancel = None
             self._set_busy(False)
