@@ -33,6 +33,14 @@ class RunUsage:
     remote_cost_usd: float = 0.0
     cloud_only_cost_usd: float = 0.0  # estimate: the same question with the documents sent
 
+    @property
+    def local_tokens(self) -> int:
+        return self.local_prompt_tokens + self.local_completion_tokens
+
+    @property
+    def cloud_tokens(self) -> int:
+        return self.remote_prompt_tokens + self.remote_completion_tokens
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:

@@ -44,6 +44,14 @@ class UsageRecord:
     remote_cost_usd: float = 0.0
     cloud_only_cost_usd: float = 0.0
 
+    @property
+    def local_tokens(self) -> int:
+        return self.local_prompt_tokens + self.local_completion_tokens
+
+    @property
+    def cloud_tokens(self) -> int:
+        return self.remote_prompt_tokens + self.remote_completion_tokens
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerRecord:

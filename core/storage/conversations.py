@@ -309,8 +309,7 @@ def _message_markdown(message: StoredMessage) -> list[str]:
             lines.append(f'{n}. {c.document_name}, {c.where}: "{quote}"')
         lines.append("")
     u = answer.usage
-    local = u.local_prompt_tokens + u.local_completion_tokens
-    remote = u.remote_prompt_tokens + u.remote_completion_tokens
+    local, remote = u.local_tokens, u.cloud_tokens
     lines += [
         f"_Protocol {answer.protocol} · local tokens {local:,} · cloud tokens {remote:,} · "
         f"cloud cost ${u.remote_cost_usd:.4f} · cloud-only estimate ${u.cloud_only_cost_usd:.4f}_",

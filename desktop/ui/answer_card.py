@@ -34,8 +34,7 @@ def format_cost(usd: float) -> str:
 def badges_for(answer: Answer) -> list[tuple[str, str, str]]:
     """(object name, text, tooltip) of each badge under an answer."""
     u = answer.usage
-    local = u.local_prompt_tokens + u.local_completion_tokens
-    cloud = u.remote_prompt_tokens + u.remote_completion_tokens
+    local, cloud = u.local_tokens, u.cloud_tokens
     protocol = PROTOCOL_NAMES.get(answer.protocol, answer.protocol)
     badges = [
         ("ProtocolBadge", protocol, "The protocol that produced this answer"),
