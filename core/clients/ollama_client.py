@@ -80,6 +80,9 @@ class OllamaClient:
         self.egress = self.destination.egress
         self._attempts = attempts
         self._wait = wait  # for the first piece of a reply (or a whole unstreamed one)
+        # Used where a call leaves them open (the Python API's client-wide settings).
+        self.temperature: float | None = None
+        self.max_tokens: int | None = None
         self._gate = gate
         self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
@@ -144,6 +147,8 @@ class OllamaClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
         fmt, fmt_tokens = _format_of(schema) if schema else (None, 0)
         prompt = estimate_message_tokens(messages) + fmt_tokens
         output = max_tokens or DEFAULT_OUTPUT_TOKENS

@@ -61,6 +61,9 @@ class OpenAIClient:
         self.destination = destination(seat, base_url, on_this_computer=on_this_computer)
         self.egress = self.destination.egress
         self._key = api_key
+        # Used where a call leaves them open (the Python API's client-wide settings).
+        self.temperature: float | None = None
+        self.max_tokens: int | None = None
         # A streamed reply's first piece may take ``wait`` seconds, each next one half that.
         self.pace = Pace(first=wait, idle=max(5.0, wait / 2))
         self._attempts = attempts
@@ -94,6 +97,8 @@ class OpenAIClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
         # A proxy on this machine may hold the key itself; a remote host needs ours.
         if self.egress and not self.destination.loopback and not self._key:
             raise ClientError(

@@ -130,4 +130,3 @@ def _write_json(path: Path, record: object) -> None:
 def _partial_suffix() -> str:
     # Unique per writer: two loads of the same file may run at once in different threads.
     return f".{os.getpid()}-{threading.get_ident()}.partial"
-
