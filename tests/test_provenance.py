@@ -361,3 +361,22 @@ def test_large_non_ascii_documents_match_like_small_ones() -> None:
     assert text[span.doc_start : span.doc_end] == sentence
     [fi] = idx.find_spans("zur Renovierung für den Verkehr gesperrt, finanziert vom Amt")
     assert fi.doc_start is not None and "ﬁnanziert" in text[fi.doc_start : fi.doc_end]
+
+
+def test_the_longer_run_says_whose_words_they_are():
+    """A typed question that repeats a line of the document is the user's; a finding that
+    quotes the document past the question's words is the document's."""
+    doc = (
+        "Archive notes. The vault access code for the Harwick archive is 7781-KESTREL and "
+        "it changes every May when the auditors come."
+    )
+    question = "What is the vault access code for the Harwick archive, and where is it written?"
+    idx = ProvenanceIndex([("doc", doc, None)], [question])
+    asked = f"Question: {question}"
+    [span] = idx.find_spans(asked)
+    assert span.source == "user" and asked[span.start : span.end].startswith("What is the vault")
+    finding = (
+        "F1 [D1 p.1] The vault access code for the Harwick archive is 7781-KESTREL and it changes"
+    )
+    [span] = idx.find_spans(finding)
+    assert span.source == "document" and "7781-KESTREL" in finding[span.start : span.end]

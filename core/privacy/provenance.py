@@ -195,14 +195,23 @@ class ProvenanceIndex:
         return next(doc.length for doc in self._docs if doc.id == document_id)
 
     def find_spans(self, outbound: str) -> list[Span]:
-        """Document and user runs in ``outbound``: sorted, non-overlapping, each maximal."""
+        """Document and user runs in ``outbound``: sorted, non-overlapping, each maximal.
+
+        Where the user's words and a document's overlap (a question that quotes a line
+        of the document, a finding that repeats the question), the longer run says where
+        the text came from: the whole typed question is the user's, even if a phrase of
+        it is also in a document; a finding quoting the document is the document's.
+        """
         words, starts, ends = _tokens(outbound)
-        blocked = bytearray(len(words) + 1)
-        spans = self._document_spans(words, blocked, starts, ends, self._docs)
+        spans = self._document_spans(words, bytearray(len(words) + 1), starts, ends, self._docs)
         q = [self._vocab.get(w, _UNKNOWN) for w in words]
-        for i, j, message in self._user_runs(q, blocked):
+        for i, j, message in self._user_runs(q, bytearray(len(words) + 1)):
             spans.append(Span(starts[i], ends[j - 1], "user", None, None, None, None, message))
-        return sorted(spans, key=lambda s: s.start)
+        kept: list[Span] = []
+        for span in sorted(spans, key=lambda s: (s.start - s.end, s.source != "document")):
+            if all(span.end <= k.start or span.start >= k.end for k in kept):
+                kept.append(span)
+        return sorted(kept, key=lambda s: s.start)
 
     def find_document_runs(self, outbound: str, document_ids: Collection[str]) -> list[Span]:
         """Runs in ``outbound`` copied from these documents only (for the never-send guard)."""

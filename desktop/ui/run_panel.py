@@ -79,6 +79,7 @@ class RunStatusPanel(QFrame):
         self.estimate.hide()
         layout.addWidget(self.estimate)
         top.insertWidget(2, self.time)
+        top.insertSpacing(3, 18)
         self._clock = QTimer(self, interval=1000)
         self._clock.timeout.connect(self._tick_clock)
         self._tick = 0
