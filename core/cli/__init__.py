@@ -61,6 +61,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def describe_error(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    hint = getattr(exc, "hint", None)
-    return f"{message} ({hint})" if hint else message
+    """One line: what happened and, for our own errors, what to do about it."""
+    return str(exc) or type(exc).__name__
