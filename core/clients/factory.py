@@ -26,10 +26,11 @@ class LocalChoice:
 
 async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice:
     from core.clients.ollama_client import OllamaClient
-    from core.clients.openai_client import OpenAIClient
 
     runtime = settings.local_runtime
     if runtime == "openai":
+        from core.clients.openai_client import OpenAIClient
+
         model = settings.local_model or "local"
         server = OpenAIClient(
             model,

@@ -18,13 +18,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ErrorKind, MinionsError
 from core.privacy.audit import AuditStore, EgressRecord
 from core.privacy.endpoints import Destination, is_loopback_host
 from core.privacy.provenance import ProvenanceIndex
-from core.privacy.redaction import Redactor
+
+if TYPE_CHECKING:  # the redactor is made by the run; its patterns load with it
+    from core.privacy.redaction import Redactor
 
 
 class EgressBlocked(MinionsError):

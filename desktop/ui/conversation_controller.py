@@ -11,14 +11,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from core.documents.model import Document
+
+if TYPE_CHECKING:
+    from core.privacy.redaction import Redactor
 from core.errors import ErrorKind
 from core.privacy.endpoints import is_loopback_url
-from core.privacy.redaction import Redactor
 from core.protocols.events import Answer, Cancelled, Done, Failed
 from core.protocols.records import answer_record
 from core.services import Services
@@ -250,6 +252,8 @@ class ConversationController(QObject):
         )
 
     def _redactor(self) -> Redactor:
+        from core.privacy.redaction import Redactor
+
         stored = self.store.redaction_mapping(self.conversation_id)
         if stored:
             try:

@@ -20,7 +20,6 @@ from core.errors import ErrorKind
 from core.privacy.gate import Decision, OutboundRequest
 from core.services import Services
 from core.storage.conversations import ConversationStore
-from desktop.ui.audit_window import AuditWindow
 from desktop.ui.banners import BannerArea
 from desktop.ui.chat_view import ChatView
 from desktop.ui.citation_dialog import CitationDialog
@@ -58,6 +57,7 @@ from desktop.ui.window_layout import DropOverlay, FileDrops, centered, focus_own
 
 if TYPE_CHECKING:
     from core.protocols.estimate import Estimate
+    from desktop.ui.audit_window import AuditWindow
 
 
 class MainWindow(QMainWindow):
@@ -271,6 +271,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_audit(self, record_ids: list[int] | None = None) -> AuditWindow:
+        from desktop.ui.audit_window import AuditWindow  # loaded when first opened
+
         """The privacy audit; from an answer, focused on that answer's own records."""
         if self.audit_window is None:
             self.audit_window = AuditWindow(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from core.clients.base import ErrorKind
 from desktop.ui.conversation_controller import NEEDS_KEY
 from desktop.ui.health import Problem, local_problem, setup_notices
-from desktop.warmup import warm_up
+from desktop.warmup import preload_clients, warm_up
 
 if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
@@ -24,6 +24,7 @@ class SetupCheck:
     async def run(self) -> None:
         w = self.window
         services, s = w.services, w.services.settings
+        await asyncio.to_thread(preload_clients)  # off the loop: the window paints meanwhile
         error = await w.top_bar.refresh(services)
         w.banners.clear("local")
         notice = ""
