@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.protocols.events import Answer, RunUsage
 from core.storage.conversations import ConversationStore
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.theme import _dark_palette, _light_palette, stylesheet
@@ -69,6 +70,17 @@ def test_the_main_window_is_usable_at_800x600(qtbot, tmp_path: Path, fake_ollama
             assert _inside(widget, window), f"{widget.accessibleName() or widget} is cut off"
         assert bar.height() > bar.protocol.height() * 2  # the pickers wrapped onto two lines
         assert window.chat.height() >= 100  # room is left for the conversation
+        # An answer with every badge fits the chat's width: the badges wrap instead.
+        usage = RunUsage(1200, 80, 400, 60, 0.0001, 0.013)
+        card = window.chat.add_answer(
+            Answer("The rent is 900 a month [1].", "minions", usage=usage)
+        )
+        await until(lambda: card.isVisible() and card.badge_box.height() > 0)
+        viewport = window.chat.viewport()
+        right = card.mapTo(viewport, card.rect().topRight()).x()
+        assert right <= viewport.width(), "the answer card is wider than the chat"
+        copy = card.copy_button
+        assert copy.mapTo(viewport, copy.rect().topRight()).x() <= viewport.width()
         await close_window(window)
 
     run_in_qt_loop(scenario)
