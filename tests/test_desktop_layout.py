@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import platform
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def test_the_main_window_is_usable_at_800x600(qtbot, tmp_path: Path, fake_ollama
         card = window.chat.add_answer(
             Answer("The rent is 900 a month [1].", "minions", usage=usage)
         )
-        await until(lambda: card.isVisible() and card.badge_box.height() > 0)
+        await until(lambda: card.isVisible() and card.copy_button.isVisible())
+        await asyncio.sleep(0.2)  # let the layout settle
         viewport = window.chat.viewport()
         right = card.mapTo(viewport, card.rect().topRight()).x()
         assert right <= viewport.width(), "the answer card is wider than the chat"
