@@ -19,40 +19,16 @@ asynchronous underneath.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from pydantic import BaseModel
 
 from core.clients import ollama_client, openai_client
-from core.clients.base import ChatResult, Message, TokenCallback
 from core.protocols.api import Minion, Minions, ProtocolError
 from core.services import Services, default_services
 
 __all__ = ["Minion", "Minions", "OllamaClient", "OpenAIClient", "ProtocolError"]
 
 
-class _Defaults:
-    """The reference clients' per-client defaults, applied where a call leaves them open."""
-
-    temperature: float | None
-    max_tokens: int | None
-    structured_output_schema: type[BaseModel] | None
-
-    def _defaults(
-        self,
-        schema: type[BaseModel] | None,
-        max_tokens: int | None,
-        temperature: float | None,
-    ) -> dict[str, Any]:
-        return {
-            "schema": schema,
-            "max_tokens": max_tokens if max_tokens is not None else self.max_tokens,
-            "temperature": temperature if temperature is not None else self.temperature,
-        }
-
-
-class OllamaClient(_Defaults, ollama_client.OllamaClient):
+class OllamaClient(ollama_client.OllamaClient):
     """The worker on this computer, built the reference's way."""
 
     def __init__(
@@ -79,21 +55,8 @@ class OllamaClient(_Defaults, ollama_client.OllamaClient):
         self.max_tokens = max_tokens
         self.structured_output_schema = structured_output_schema
 
-    async def chat(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[BaseModel] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        on_token: TokenCallback | None = None,
-    ) -> ChatResult:
-        return await super().chat(
-            messages, on_token=on_token, **self._defaults(schema, max_tokens, temperature)
-        )
 
-
-class OpenAIClient(_Defaults, openai_client.OpenAIClient):
+class OpenAIClient(openai_client.OpenAIClient):
     """The supervisor, built the reference's way: every request it makes is egress."""
 
     def __init__(
@@ -120,16 +83,3 @@ class OpenAIClient(_Defaults, openai_client.OpenAIClient):
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.structured_output_schema = structured_output_schema
-
-    async def chat(
-        self,
-        messages: Sequence[Message],
-        *,
-        schema: type[BaseModel] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        on_token: TokenCallback | None = None,
-    ) -> ChatResult:
-        return await super().chat(
-            messages, on_token=on_token, **self._defaults(schema, max_tokens, temperature)
-        )

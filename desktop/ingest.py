@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from typing import Any
 
@@ -28,14 +29,25 @@ _progress: Queue[Any] | None = None  # set in each worker process
 _WORKER_NICENESS = 5  # below the window, so OCR on every core never takes its turn
 
 
-def _init_worker(queue: Queue[Any]) -> None:
+def _init_worker(queue: Queue[Any], app_alive: Connection) -> None:
     global _progress
     _progress = queue
+    threading.Thread(target=_exit_with_app, args=(app_alive,), daemon=True).start()
     if hasattr(os, "nice"):
         try:
             os.nice(_WORKER_NICENESS)
         except OSError:
             pass
+
+
+def _exit_with_app(app_alive: Connection) -> None:
+    """Only the app holds the other end of this pipe: when the app ends, however it
+    ends (a hard kill included), the pipe closes and the worker goes too."""
+    try:
+        app_alive.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(0)
 
 
 def _warm() -> None:
@@ -47,7 +59,9 @@ def _warm() -> None:
         loader_for(kind)
 
 
-def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[str, str, str]:
+def _load(
+    path: str, max_bytes: int, home: str, token: str, password: str | None = None
+) -> Document | tuple[str, str, str]:
     """In a worker: the Document, or ("error", kind, message) (DocumentError does not pickle)."""
     from core.documents import load_document_sync
 
@@ -62,7 +76,9 @@ def _load(path: str, max_bytes: int, home: str, token: str) -> Document | tuple[
             _progress.put((token, line))
 
     try:
-        return load_document_sync(path, max_bytes=max_bytes, progress=report, status=status)
+        return load_document_sync(
+            path, max_bytes=max_bytes, progress=report, status=status, password=password
+        )
     except DocumentError as exc:
         return ("error", exc.kind, exc.message)
 
@@ -75,8 +91,13 @@ class IngestPool:
         self.workers = workers or max(1, min(2, (os.cpu_count() or 2) - 1))
         context = multiprocessing.get_context("spawn")  # never fork a process running Qt
         self._queue: Queue[Any] = context.Queue()
+        # The workers get the reading end; the writing end stays in this process only.
+        alive_reader, self._alive = context.Pipe(duplex=False)
         self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_init_worker, initargs=(self._queue,)
+            self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self._queue, alive_reader),
         )
         self._callbacks: dict[str, Progress] = {}
         self._status: dict[str, Status] = {}
@@ -95,16 +116,18 @@ class IngestPool:
         max_bytes: int,
         progress: Progress | None = None,
         status: Status | None = None,
+        password: str | None = None,
     ) -> Document:
         """Read ``path``; ``progress(done, total)`` and ``status(line)`` ("OCR page 3 of
-        12") are called from the listener thread."""
+        12") are called from the listener thread. A PDF ``password`` goes to the worker
+        through its pipe, never to disk."""
         token = uuid.uuid4().hex
         if progress is not None:
             self._callbacks[token] = progress
         if status is not None:
             self._status[token] = status
         try:
-            future = self._pool.submit(_load, path, max_bytes, str(minions_home()), token)
+            future = self._pool.submit(_load, path, max_bytes, str(minions_home()), token, password)
             result = await asyncio.wrap_future(future)
         finally:
             self._callbacks.pop(token, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.protocols.events import Answer
+from core.protocols.records import answer_record
 from core.storage.conversations import ConversationStore
 
 TOPICS = ["lease", "invoice", "tax", "insurance", "salary", "travel", "garden", "car"]
@@ -29,7 +30,7 @@ def _history(path: Path, count: int = 300) -> tuple[ConversationStore, dict[str,
         if n == 250:
             store.rename(c.id, "Renewal of the 100% discount_rate deal")
             named["title"] = c.id
-        store.add_message(c.id, "assistant", text, Answer(text, "minions"))
+        store.add_message(c.id, "assistant", text, answer_record(Answer(text, "minions")))
     return store, named
 
 

@@ -12,13 +12,8 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from core.documents import KIND_LABELS, SUPPORTED_EXTENSIONS
 from desktop.ui import document_icons
 from desktop.ui.document_icons import kind_color, kind_family, kind_icon
-from desktop.ui.document_model import (
-    READING,
-    DocumentListModel,
-    DocumentLoader,
-    DocumentRow,
-    summary,
-)
+from desktop.ui.document_loader import DocumentLoader
+from desktop.ui.document_model import READING, DocumentListModel, DocumentRow, summary
 from desktop.ui.document_tray import CHIP, ChipDelegate
 from tests.docfixtures import make_xlsx
 from tests.test_desktop_support import run_in_qt_loop, until

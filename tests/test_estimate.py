@@ -33,7 +33,7 @@ async def test_a_long_run_waits_for_the_users_yes_and_says_what_it_would_take(
 
     services.confirm_long_run = decline
     doc = make_document(30, 1200, fact_page=12, name="ledger.txt")
-    events = await collect(Run(RunRequest("Code?", [doc]), services))
+    events = await collect(Run(RunRequest("List every code in the ledger", [doc]), services))
     assert len(asked) == 1 and asked[0].local_jobs > 20
     estimated = of_type(events, Estimated)[0]
     assert f"about {asked[0].local_jobs:,} local jobs" in estimated.text
@@ -56,7 +56,7 @@ async def test_a_yes_starts_the_run_and_its_speed_is_kept_for_the_next_estimate(
     services.confirm_long_run = accept
     assert not speed_of("llama3.2:3b").measured
     doc = make_document(30, 1200, fact_page=12)
-    events = await collect(Run(RunRequest("Code?", [doc]), services))
+    events = await collect(Run(RunRequest("List every code", [doc]), services))
     assert of_type(events, Done)
     first = events.index(of_type(events, Estimated)[0])
     assert first < events.index(of_type(events, JobStarted)[0])  # said before any work
@@ -64,6 +64,19 @@ async def test_a_yes_starts_the_run_and_its_speed_is_kept_for_the_next_estimate(
     assert measured.measured and measured.jobs_per_s != GUESS_JOBS_PER_S
     again = of_type(await collect(Run(RunRequest("Code?", [doc]), services)), Estimated)[0]
     assert again.measured and "at the measured speed of llama3.2:3b" in again.text
+    await services.aclose()
+
+
+async def test_a_fact_question_is_estimated_at_the_best_chunks_not_all_of_them(
+    fake_ollama, fake_openai
+):
+    services = long_run_services(fake_ollama, fake_openai)
+    doc = make_document(60, 1200, fact_page=12)
+    fact = of_type(await collect(Run(RunRequest("What is the code?", [doc]), services)), Estimated)
+    every = of_type(
+        await collect(Run(RunRequest("Summarise every page", [doc]), services)), Estimated
+    )
+    assert fact[0].local_jobs <= 2 * 3 * 4 < every[0].local_jobs
     await services.aclose()
 
 

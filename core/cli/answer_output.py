@@ -50,8 +50,8 @@ def render(answer: Answer, streamed: str = "") -> str:
         lines.append(f'[{i}] {c.document_name}, {c.where}: "{quote}"')
     u = answer.usage
     lines.append(
-        f"local tokens {u.local_prompt_tokens + u.local_completion_tokens:,} · "
-        f"cloud tokens {u.remote_prompt_tokens + u.remote_completion_tokens:,} · "
+        f"local tokens {u.local_tokens:,} · "
+        f"cloud tokens {u.cloud_tokens:,} · "
         f"cloud cost ${u.remote_cost_usd:.4f} (cloud only: ~${u.cloud_only_cost_usd:.4f}) · "
         f"sent {answer.egress_requests} requests, {answer.egress_bytes:,} bytes"
     )

@@ -18,6 +18,7 @@ from core.documents.loading import load_document_sync
 from core.documents.model import Document
 from core.protocols.conversation import Turn, turns_of
 from core.protocols.events import Answer
+from core.protocols.records import answer_record
 from core.storage.conversations import STOPPED_BY_YOU, ConversationStore, StoredDocument
 from core.tokens import estimate_tokens
 
@@ -131,7 +132,7 @@ class Thread:
     def save(self, question: str, answer: Answer | None, failed: str = "") -> None:
         self.store.add_message(self.id, "user", question)
         if answer is not None:
-            self.store.add_message(self.id, "assistant", answer.text, answer)
+            self.store.add_message(self.id, "assistant", answer.text, answer_record(answer))
         elif failed:
             self.store.add_message(self.id, "error", failed)
 

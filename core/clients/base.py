@@ -7,10 +7,12 @@ import json
 import random
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
+
+from core.errors import ErrorKind as ErrorKind  # re-exported: the clients' callers use it
+from core.errors import MinionsError
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 TokenCallback = Callable[[str], None]
@@ -50,22 +52,7 @@ class ModelInfo:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class ErrorKind(StrEnum):
-    UNREACHABLE = "unreachable"  # server not running / connection refused
-    MODEL_MISSING = "model_missing"
-    NO_KEY = "no_key"  # no cloud key is set (nothing was sent)
-    AUTH = "auth"  # the server rejected the key
-    RATE_LIMITED = "rate_limited"
-    TIMEOUT = "timeout"
-    SERVER = "server"  # 5xx after retries
-    BAD_REQUEST = "bad_request"
-    CONTEXT_OVERFLOW = "context_overflow"  # prompt cannot fit the model's maximum context
-    TRUNCATED = "truncated"  # the server cut the prompt anyway
-    INVALID_OUTPUT = "invalid_output"  # structured output did not validate
-    BLOCKED = "blocked"  # the egress gate refused
-
-
-class ClientError(Exception):
+class ClientError(MinionsError):
     """Every failure of a chat client, with what kind it is and what the user can do."""
 
     def __init__(
@@ -77,16 +64,10 @@ class ClientError(Exception):
         hint: str = "",
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+        super().__init__(kind, message, hint)
         self.status = status
-        self.hint = hint
         self.retry_after = retry_after  # seconds the server asked us to wait, if it said
         self.detail = ""  # the server's own words, secrets removed, for logs and fallbacks
-
-    def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TIMEOUT, ErrorKind.SERVER})

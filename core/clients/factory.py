@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.clients.base import ChatClient, ClientError, ErrorKind
 from core.clients.embedded import EmbeddedClient, bundled_model_path, embedded_available
-from core.clients.ollama_client import OllamaClient
-from core.clients.openai_client import OpenAIClient
 from core.privacy.endpoints import Seat
 from core.privacy.gate import EgressGate
 from core.storage.settings import Settings
+
+if TYPE_CHECKING:  # the client libraries load when a client is first made, not at start-up
+    from core.clients.openai_client import OpenAIClient
 
 SUGGESTED_OLLAMA_MODEL = "llama3.2:3b"
 
@@ -23,8 +25,12 @@ class LocalChoice:
 
 
 async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice:
+    from core.clients.ollama_client import OllamaClient
+
     runtime = settings.local_runtime
     if runtime == "openai":
+        from core.clients.openai_client import OpenAIClient
+
         model = settings.local_model or "local"
         server = OpenAIClient(
             model,
@@ -68,6 +74,8 @@ async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice
 
 
 def make_remote_client(settings: Settings, gate: EgressGate, api_key: str | None) -> OpenAIClient:
+    from core.clients.openai_client import OpenAIClient
+
     return OpenAIClient(
         settings.remote_model,
         gate,

@@ -6,8 +6,8 @@ import asyncio
 import functools
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 import ollama
@@ -55,6 +55,9 @@ def _final_counts(reply: Any) -> dict[str, Any]:
     }
 
 
+T = TypeVar("T")
+
+
 class OllamaClient:
     """Chat with one Ollama model; ``num_ctx`` is sized from each prompt, never left default."""
 
@@ -77,6 +80,9 @@ class OllamaClient:
         self.egress = self.destination.egress
         self._attempts = attempts
         self._wait = wait  # for the first piece of a reply (or a whole unstreamed one)
+        # Used where a call leaves them open (the Python API's client-wide settings).
+        self.temperature: float | None = None
+        self.max_tokens: int | None = None
         self._gate = gate
         self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
@@ -99,7 +105,7 @@ class OllamaClient:
 
     async def aclose(self) -> None:
         if not self._shared:
-            await self._client.close()
+            await self._client.close()  # type: ignore[no-untyped-call]  # ollama's own annotation gap
 
     async def list_models(self) -> list[ModelInfo]:
         listing = await self._call(self._client.list)
@@ -141,6 +147,8 @@ class OllamaClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
         fmt, fmt_tokens = _format_of(schema) if schema else (None, 0)
         prompt = estimate_message_tokens(messages) + fmt_tokens
         output = max_tokens or DEFAULT_OUTPUT_TOKENS
@@ -176,6 +184,11 @@ class OllamaClient:
         if schema is not None:
             result.parsed = parse_structured(text, schema)
         return result
+
+    async def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        """Vectors of ``texts`` from ``model`` on this server (``/api/embed``), for ranking chunks."""
+        reply = await self._call(lambda: self._client.embed(model=model, input=list(texts)))
+        return [list(vector) for vector in reply.embeddings]
 
     async def _check_context_honoured(self, num_ctx: int, prompt: int) -> None:
         """Old servers and some proxies ignore ``num_ctx``; then the prompt was silently cut."""
@@ -234,7 +247,7 @@ class OllamaClient:
 
         return await self._call(run)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except ollama.ResponseError as exc:

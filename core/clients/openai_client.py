@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx2
 import openai
@@ -29,6 +29,9 @@ from core.privacy.gate import EgressBlocked, EgressGate
 from core.storage.secrets import scrub
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+T = TypeVar("T")
 
 
 class OpenAIClient:
@@ -58,6 +61,9 @@ class OpenAIClient:
         self.destination = destination(seat, base_url, on_this_computer=on_this_computer)
         self.egress = self.destination.egress
         self._key = api_key
+        # Used where a call leaves them open (the Python API's client-wide settings).
+        self.temperature: float | None = None
+        self.max_tokens: int | None = None
         # A streamed reply's first piece may take ``wait`` seconds, each next one half that.
         self.pace = Pace(first=wait, idle=max(5.0, wait / 2))
         self._attempts = attempts
@@ -91,6 +97,8 @@ class OpenAIClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
         # A proxy on this machine may hold the key itself; a remote host needs ours.
         if self.egress and not self.destination.loopback and not self._key:
             raise ClientError(
@@ -171,7 +179,7 @@ class OpenAIClient:
             await stream.close()  # a reply we gave up on must not hold its connection
         return ChatResult("".join(parts), usage, finish, model)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except EgressBlocked as exc:
@@ -245,9 +253,10 @@ def _error_message(exc: openai.APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
-    return exc.message
+        message = inner.get("message") if isinstance(inner, dict) else None
+        if isinstance(message, str):
+            return message
+    return str(exc.message)
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:

@@ -130,8 +130,3 @@ def _write_json(path: Path, record: object) -> None:
 def _partial_suffix() -> str:
     # Unique per writer: two loads of the same file may run at once in different threads.
     return f".{os.getpid()}-{threading.get_ident()}.partial"
-
-
-def clear_cached(digest: str, kind: str) -> None:
-    for path in _entry(digest, kind):
-        path.unlink(missing_ok=True)

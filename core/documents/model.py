@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ErrorKind, MinionsError
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -70,15 +72,13 @@ class Chunk:
     char_end: int
 
 
-class DocumentError(Exception):
+class DocumentError(MinionsError):
     """A file the app cannot read, with one clear sentence saying why.
 
-    ``kind`` is one of: "empty", "corrupt", "encrypted", "scanned", "too_large",
-    "unreadable", "unsupported", "binary", "bad_password".
+    ``kind`` is one of the file kinds of :class:`ErrorKind`: empty, corrupt, encrypted,
+    bad_password, scanned, too_large, unreadable, unsupported, binary.
     """
 
-    def __init__(self, kind: str, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+    def __init__(self, kind: ErrorKind | str, message: str, path: str = "") -> None:
+        super().__init__(kind, message)
         self.path = path

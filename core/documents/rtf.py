@@ -36,7 +36,7 @@ def load_rtf(data: bytes, source: Source) -> Extraction:
             raw = marked.decode("utf-8")
         except UnicodeDecodeError:
             raw = marked.decode("latin-1")
-        text = rtf_to_text(raw, errors="replace")
+        text = rtf_to_text(raw, errors="replace")  # type: ignore[no-untyped-call]  # untyped library
     except Exception as exc:  # striprtf's tokenizer raises plain errors on broken input
         detail = str(exc).strip().rstrip(".") or type(exc).__name__
         raise DocumentError("corrupt", f"{name} is not a valid RTF file ({detail}).") from exc

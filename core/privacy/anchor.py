@@ -24,14 +24,19 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from core.storage.secrets import MemoryStore, SecretStore, SecretStoreUnavailable
 
 KEY_NAME = "audit-anchor-key"
 HEAD_PREFIX = "audit-anchor-head:"
+
+
+T = TypeVar("T")
 
 
 class AnchorMode(StrEnum):
@@ -166,7 +171,7 @@ class Anchor:
         head = self.read_head()
         return Verifier(head, self.key(create=False), self.head_name, self.mode, self.warning)
 
-    def _call(self, action):  # type: ignore[no-untyped-def]
+    def _call(self, action: Callable[[SecretStore], T]) -> T:
         """Run ``action`` on the store; if the keyring stops working, go on in memory."""
         assert self._store is not None
         try:

@@ -160,6 +160,7 @@ class AuditStore:
         self.anchor = Anchor(self.path, secrets)
         self._anchor_due = threading.Condition()
         self._anchor_pending = False
+        self._anchor_moving = False  # one mover at a time: the thread, or a flush
         self._anchor_thread: threading.Thread | None = None
         self._closing = False
 
@@ -174,7 +175,7 @@ class AuditStore:
     def close(self) -> None:
         with self._anchor_due:
             self._closing = True
-            self._anchor_due.notify()
+            self._anchor_due.notify_all()
         if self._anchor_thread is not None:
             self._anchor_thread.join(timeout=10)
         self.flush_anchor()
@@ -184,9 +185,20 @@ class AuditStore:
     def flush_anchor(self) -> None:
         """Move the anchor now if a record is waiting for it (before a verify, at exit)."""
         with self._anchor_due:
+            while self._anchor_moving:  # the anchor thread is writing: let it finish
+                self._anchor_due.wait()
             pending, self._anchor_pending = self._anchor_pending, False
+            self._anchor_moving = pending
         if pending:
-            self._advance_anchor()
+            try:
+                self._advance_anchor()
+            finally:
+                self._anchor_done()
+
+    def _anchor_done(self) -> None:
+        with self._anchor_due:
+            self._anchor_moving = False
+            self._anchor_due.notify_all()
 
     def _anchor_soon(self) -> None:
         if self.anchor.mode is AnchorMode.NONE:
@@ -198,7 +210,7 @@ class AuditStore:
                     target=self._anchor_loop, name="audit-anchor", daemon=True
                 )
                 self._anchor_thread.start()
-            self._anchor_due.notify()
+            self._anchor_due.notify_all()
 
     def _anchor_loop(self) -> None:
         while True:
@@ -207,11 +219,18 @@ class AuditStore:
                     self._anchor_due.wait()
                 if self._closing:
                     return  # close() flushes what is left
+                while self._anchor_moving:
+                    self._anchor_due.wait()
+                if not self._anchor_pending:
+                    continue
                 self._anchor_pending = False
+                self._anchor_moving = True
             try:
                 self._advance_anchor()
             except Exception:  # the next record tries again; verify names what is missing
                 log.warning("could not move the audit anchor", exc_info=True)
+            finally:
+                self._anchor_done()
 
     def append(
         self,

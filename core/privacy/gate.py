@@ -18,21 +18,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from core.errors import ErrorKind, MinionsError
 from core.privacy.audit import AuditStore, EgressRecord
 from core.privacy.endpoints import Destination, is_loopback_host
 from core.privacy.provenance import ProvenanceIndex
-from core.privacy.redaction import Redactor
+
+if TYPE_CHECKING:  # the redactor is made by the run; its patterns load with it
+    from core.privacy.redaction import Redactor
 
 
-class EgressBlocked(Exception):
+class EgressBlocked(MinionsError):
     """The gate refused to let a request leave the machine."""
 
     def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(ErrorKind.BLOCKED, message, hint)
 
 
 class Decision(StrEnum):

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.clients.base import ChatClient
 from core.documents.model import Document, Page
+from core.errors import ErrorKind, MinionsError
 from core.protocols.events import (
     Cancelled,
     Done,
@@ -32,12 +33,13 @@ from core.protocols.run import Run, RunRequest
 from core.services import Services, default_services
 
 
-class ProtocolError(Exception):
-    def __init__(self, message: str, kind: str = "", hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.hint = hint
+class ProtocolError(MinionsError):
+    """A run of the Python API that ended without an answer."""
+
+    def __init__(
+        self, message: str, kind: ErrorKind | str = ErrorKind.INTERNAL, hint: str = ""
+    ) -> None:
+        super().__init__(kind, message, hint)
 
 
 class _Protocol:
@@ -108,10 +110,10 @@ class _Protocol:
             elif isinstance(event, Failed):
                 raise ProtocolError(event.message, event.kind, event.hint)
             elif isinstance(event, Cancelled):
-                raise ProtocolError("The run was cancelled", "cancelled")
+                raise ProtocolError("The run was cancelled", ErrorKind.CANCELLED)
             elif isinstance(event, Done):
                 return _result(event, supervisor_messages, worker_messages)
-        raise ProtocolError("The run ended without an answer", "internal")
+        raise ProtocolError("The run ended without an answer", ErrorKind.INTERNAL)
 
 
 class Minion(_Protocol):

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from core.clients.base import ChatClient, ChatResult, ClientError, ErrorKind, Message, Usage
 from core.clients.ollama_client import PROMPT_SAFETY
 from core.documents.model import Document
+from core.errors import MinionsError
 from core.protocols import pricing
 from core.protocols.conversation import Turn, supervisor_memory, worker_memory
 from core.protocols.events import (
@@ -33,14 +34,8 @@ SUPERVISOR_ATTEMPTS = 2  # a reply that is not valid JSON is asked for once more
 WORKER_ANSWER_TOKENS = 600
 
 
-class RunStopped(Exception):
+class RunStopped(MinionsError):
     """The run cannot go on; becomes a ``Failed`` event with this kind, message and hint."""
-
-    def __init__(self, kind: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.hint = hint
 
 
 class RunContext:
@@ -166,7 +161,7 @@ class RunContext:
         spent = self.remote_usage.total
         if spent + need > self.budget:
             raise RunStopped(
-                "budget",
+                ErrorKind.BUDGET,
                 f"The next cloud call needs up to {need:,} tokens; with {spent:,} spent, this "
                 f"question would pass its cloud budget of {self.budget:,} tokens, so the run stopped",
                 hint="raise the cloud token budget in Settings, or ask a narrower question",
@@ -219,6 +214,9 @@ class RunContext:
     def answer(self, text: str, protocol: str, citations: list[Citation], rounds: int) -> Answer:
         notes = list(self.notes)
         if note := pricing.unpriced_note(self.remote_model):
+            notes.append(note)
+        texts = [d.text for d in self.documents]
+        if note := pricing.cloud_only(self.remote_model, self.task, texts).note:
             notes.append(note)
         return Answer(
             text=text,

@@ -7,17 +7,13 @@ over the user's thresholds is put to them first, with cheaper ways to ask.
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from core.documents.model import Chunk, Document
+from core.documents.model import Document
 from core.protocols import pricing
-from core.protocols.context import RunContext, RunStopped
-from core.protocols.events import Estimated
 from core.storage.settings import Settings
-from core.storage.speeds import Speed, record_speed, speed_of
+from core.storage.speeds import Speed
 from core.tokens import estimate_tokens
 
 EXPECTED_TASKS = 2  # a MinionS plan has one to four tasks; most have one or two
@@ -87,14 +83,21 @@ def estimate_run(
     settings: Settings,
     cloud: bool,
     private: list[Document] | None = None,
+    first_batch: int | None = None,
 ) -> Estimate:
-    """What a run of ``protocol`` over ``documents`` will ask of this computer and the cloud."""
+    """What a run of ``protocol`` over ``documents`` will ask of this computer and the cloud.
+
+    With ``first_batch`` a MinionS task that looks for a fact reads that many of the
+    best-ranked chunks first, and is counted as widening once; without it (a question
+    that must see everything: list, count, summarise) every chunk is read.
+    """
     tokens = sum(estimate_tokens(d.text) for d in documents)
     chunks = sum(chunk_counts.get(d.id, 0) for d in documents)
     jobs, seconds, calls = 0, 0.0, []
     rounds_minion = settings.minion_rounds
     if protocol in ("minions", "local-chunks"):
-        jobs = EXPECTED_TASKS * chunks
+        per_task = chunks if first_batch is None else min(chunks, 3 * first_batch)
+        jobs = EXPECTED_TASKS * per_task
         seconds = jobs / speed.jobs_per_s
         calls = [PLAN_CALL, SYNTHESIS_CALL]
     elif protocol == "minion":
@@ -123,59 +126,5 @@ def estimate_run(
         math.ceil(seconds),
         cost,
         speed.measured,
-        per_document if protocol == "minions" else [],
+        per_document if protocol == "minions" and first_batch is None else [],
     )
-
-
-async def estimate_and_ask(
-    kind: str,
-    ctx: RunContext,
-    chunks: list[Chunk],
-    private: list[Document],
-    settings: Settings,
-    ask: Callable[[Estimate], Awaitable[bool]] | None,
-) -> Estimate:
-    """Emit the run's estimate; over the thresholds, start only on the user's yes."""
-    counts: dict[str, int] = {}
-    for chunk in chunks:
-        counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
-    speed = await asyncio.to_thread(speed_of, ctx.worker.model)
-    estimate = estimate_run(
-        kind,
-        ctx.documents,
-        counts,
-        model=ctx.worker.model,
-        speed=speed,
-        settings=settings,
-        cloud=ctx.supervisor_remote,
-        private=private,
-    )
-    ctx.emit(
-        Estimated(
-            ctx.run_id,
-            estimate.local_jobs,
-            estimate.local_seconds,
-            estimate.cloud_cost_usd,
-            estimate.describe(),
-            estimate.measured,
-            estimate.too_long(settings),
-        )
-    )
-    if estimate.too_long(settings) and ask is not None and not await ask(estimate):
-        raise RunStopped(
-            "declined", f"Not started: {estimate.describe()}", hint="; ".join(estimate.cheaper())
-        )
-    return estimate
-
-
-def record_speeds(contexts: list[RunContext]) -> None:
-    """Fold what a run measured into each local model's running averages (blocking I/O)."""
-    for ctx in contexts:
-        jobs = sum(n for n, _ in ctx.job_phases)
-        job_time = sum(t for _, t in ctx.job_phases)
-        tokens = sum(n for n, _ in ctx.reads)
-        read_time = sum(t for _, t in ctx.reads)
-        jobs_per_s = jobs / job_time if jobs and job_time > 0 else None
-        tokens_per_s = tokens / read_time if tokens and read_time > 0 else None
-        if jobs_per_s or tokens_per_s:
-            record_speed(ctx.worker.model, jobs_per_s=jobs_per_s, tokens_per_s=tokens_per_s)

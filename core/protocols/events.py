@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ErrorKind
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:
@@ -30,6 +32,14 @@ class RunUsage:
     remote_completion_tokens: int = 0
     remote_cost_usd: float = 0.0
     cloud_only_cost_usd: float = 0.0  # estimate: the same question with the documents sent
+
+    @property
+    def local_tokens(self) -> int:
+        return self.local_prompt_tokens + self.local_completion_tokens
+
+    @property
+    def cloud_tokens(self) -> int:
+        return self.remote_prompt_tokens + self.remote_completion_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +177,7 @@ class Done(RunEvent):
 @dataclass(frozen=True, slots=True)
 class Failed(RunEvent):
     message: str
-    kind: str = ""
+    kind: ErrorKind = ErrorKind.INTERNAL
     hint: str = ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.errors import ErrorKind
 from core.protocols import prompts
 from core.protocols.citations import cite_quotes, quotes_in
 from core.protocols.context import (
@@ -73,7 +74,7 @@ async def ensure_fits(ctx: RunContext, worker_messages: list[dict[str, str]]) ->
     fits, need, limit = await ctx.fits_worker(worker_messages, WORKER_ANSWER_TOKENS * 2)
     if not fits:
         raise RunStopped(
-            "context_overflow",
+            ErrorKind.CONTEXT_OVERFLOW,
             f"The documents need about {need:,} tokens but {ctx.worker.model} holds at most "
             f"{limit:,}, so Minion cannot give it the whole text",
             hint="use MinionS, which reads the documents in chunks",

@@ -54,18 +54,20 @@ def minion_report(answer: str, last: bool) -> Message:
 # --- MinionS ----------------------------------------------------------------
 
 MINIONS_PLAN = (
-    "You plan extraction jobs over private documents you cannot see. Each job task is "
-    "run separately by a small local model on every matching chunk of ~{chunk_tokens} "
-    "tokens; most chunks hold nothing relevant. Give 1-4 short, self-contained tasks. "
-    "Limit a task by docs (labels), page_from/page_to or keywords (words that appear "
-    "verbatim in relevant text) only when sure."
+    "You plan extraction jobs over private documents you cannot see. A small local model "
+    "runs each task separately on chunks of ~{chunk_tokens} tokens; most hold nothing "
+    'relevant. Give 1-4 short, self-contained tasks. read: "best" for a fact (most '
+    'relevant chunks first, stops once found), "all" to list, count, summarise or compare. '
+    "Limit a task by docs (labels) or page_from/page_to only when sure; keywords: words "
+    "that appear verbatim in relevant text."
 )
 
 MINIONS_SYNTHESIZE = (
     "Answer the user's question from findings that small local models extracted from "
     "private documents you cannot see. A finding reads: id [document pages] answer. "
     'Reply in JSON: decision "answer" with answer and cite (ids of the findings it rests '
-    'on), or decision "more" with notes on what you know and what to extract next. '
+    'on), or decision "more" with notes on what you know and what to extract next '
+    '(a task that read some chunks can read "all"). '
     "Use only the findings; if they do not hold the answer, say so."
 )
 MINIONS_FINAL = (

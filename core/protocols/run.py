@@ -20,6 +20,7 @@ from core.clients.guard import guarded
 from core.clients.ollama_client import OllamaClient
 from core.documents.chunking import chunk_document
 from core.documents.model import Chunk, Document
+from core.errors import ErrorKind, MinionsError
 from core.privacy.audit import EgressRecord
 from core.privacy.gate import egress_context
 from core.privacy.redaction import Redactor
@@ -34,7 +35,6 @@ from core.protocols.baselines import (
 )
 from core.protocols.context import RunContext, RunStopped
 from core.protocols.conversation import Turn
-from core.protocols.estimate import estimate_and_ask, record_speeds
 from core.protocols.events import (
     Answer,
     AnswerDelta,
@@ -49,6 +49,7 @@ from core.protocols.events import (
 from core.protocols.minion import run_minion
 from core.protocols.minions import run_minions
 from core.protocols.outbound import outbound_policy
+from core.protocols.sizing import estimate_and_ask, record_speeds
 from core.services import Services
 from core.storage.settings import Settings
 
@@ -186,15 +187,12 @@ class Run:
             self._emit(Done(self.run_id, answer))
         except asyncio.CancelledError:
             self._emit(Cancelled(self.run_id, "".join(self._partial)))
-        except RunStopped as exc:
+        except MinionsError as exc:  # the run stopped, a service failed, a file was refused
             self._emit(Failed(self.run_id, exc.message, exc.kind, exc.hint))
-        except ClientError as exc:
-            self._emit(Failed(self.run_id, exc.message, str(exc.kind), exc.hint))
         except Exception as exc:  # a bug: report it as a failed run, never a crash
             log.exception("run %s failed", self.run_id)
-            self._emit(
-                Failed(self.run_id, f"Internal error: {type(exc).__name__}: {exc}", "internal")
-            )
+            message = f"Internal error: {type(exc).__name__}: {exc}"
+            self._emit(Failed(self.run_id, message, ErrorKind.INTERNAL))
         finally:
             for client in self._owned:
                 await client.aclose()
@@ -203,15 +201,15 @@ class Run:
         request, settings = self.request, self.services.settings
         if request.protocol not in PROTOCOLS:
             raise RunStopped(
-                "bad_request",
+                ErrorKind.BAD_REQUEST,
                 f"Unknown protocol {request.protocol!r}",
                 hint=f"use one of {', '.join(PROTOCOLS)}",
             )
         if not request.task.strip():
-            raise RunStopped("bad_request", "The question is empty")
+            raise RunStopped(ErrorKind.BAD_REQUEST, "The question is empty")
         if not request.documents:
             raise RunStopped(
-                "no_documents", "No documents to ask about", hint="attach at least one file"
+                ErrorKind.NO_DOCUMENTS, "No documents to ask about", hint="attach at least one file"
             )
         worker = self._worker
         if worker is None:
@@ -345,7 +343,7 @@ class Run:
             )
             if not shared:
                 raise RunStopped(
-                    "blocked",
+                    ErrorKind.BLOCKED,
                     "Every document is marked never-send, and the local model server is on "
                     "another machine",
                     hint="point the local runtime at this computer to read them",
@@ -359,13 +357,13 @@ class Run:
         """A run that must stay local cannot use a worker whose requests leave."""
         if protocol == "cloud":
             raise RunStopped(
-                "blocked",
+                ErrorKind.BLOCKED,
                 "Local-only mode is on, and cloud only would send the documents to the cloud",
                 hint="turn off local-only in Settings to compare with the cloud",
             )
         if worker.egress:
             raise RunStopped(
-                "blocked",
+                ErrorKind.BLOCKED,
                 f"The local model server at {worker.endpoint} is on another machine, so the documents would leave this one",
                 hint="point the local runtime at this machine, or use MinionS",
             )

@@ -7,15 +7,14 @@ protocol and the ids of the audit records of what left the machine.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.protocols.events import Answer, Citation, RunUsage
+from core.storage.answers import AnswerRecord, dump_answer, load_answer
 from core.storage.paths import history_db_path
 
 _SCHEMA = """
@@ -71,7 +70,7 @@ class StoredMessage:
     conversation_id: str
     role: str  # "user", "assistant", "stopped" (the partial answer) or "error" (in plain words)
     text: str
-    answer: Answer | None
+    answer: AnswerRecord | None  # read tolerantly: see core.storage.answers
     created: float
 
 
@@ -84,17 +83,6 @@ class StoredDocument:
     pages: int
     tokens: int
     never_send: bool = False
-
-
-def answer_to_json(answer: Answer) -> str:
-    return json.dumps(asdict(answer), ensure_ascii=False)
-
-
-def answer_from_json(text: str) -> Answer:
-    data: dict[str, Any] = json.loads(text)
-    citations = [Citation(**c) for c in data.pop("citations", [])]
-    usage = RunUsage(**data.pop("usage", {}))
-    return Answer(citations=citations, usage=usage, **data)
 
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
@@ -201,10 +189,10 @@ class ConversationStore:
     # ----------------------------------------------------------------- messages
 
     def add_message(
-        self, conversation_id: str, role: str, text: str, answer: Answer | None = None
+        self, conversation_id: str, role: str, text: str, answer: AnswerRecord | None = None
     ) -> StoredMessage:
         now = time.time()
-        payload = answer_to_json(answer) if answer is not None else None
+        payload = dump_answer(answer) if answer is not None else None
         with self._db:
             cursor = self._db.execute(
                 "INSERT INTO messages (conversation_id, role, text, answer, created) "
@@ -216,6 +204,10 @@ class ConversationStore:
             )
         return StoredMessage(int(cursor.lastrowid or 0), conversation_id, role, text, answer, now)
 
+    def remove_message(self, message_id: int) -> None:
+        """Forget one message (a question whose run the user chose not to start)."""
+        self._write("DELETE FROM messages WHERE id=?", (message_id,))
+
     def messages(self, conversation_id: str) -> list[StoredMessage]:
         rows = self._db.execute(
             "SELECT id, conversation_id, role, text, answer, created FROM messages "
@@ -223,7 +215,7 @@ class ConversationStore:
             (conversation_id,),
         ).fetchall()
         return [
-            StoredMessage(mid, cid, role, text, answer_from_json(ans) if ans else None, created)
+            StoredMessage(mid, cid, role, text, load_answer(ans), created)
             for mid, cid, role, text, ans, created in rows
         ]
 
@@ -317,8 +309,7 @@ def _message_markdown(message: StoredMessage) -> list[str]:
             lines.append(f'{n}. {c.document_name}, {c.where}: "{quote}"')
         lines.append("")
     u = answer.usage
-    local = u.local_prompt_tokens + u.local_completion_tokens
-    remote = u.remote_prompt_tokens + u.remote_completion_tokens
+    local, remote = u.local_tokens, u.cloud_tokens
     lines += [
         f"_Protocol {answer.protocol} · local tokens {local:,} · cloud tokens {remote:,} · "
         f"cloud cost ${u.remote_cost_usd:.4f} · cloud-only estimate ${u.cloud_only_cost_usd:.4f}_",

@@ -181,13 +181,16 @@ class AnswerBody(QWidget):
         segments = answer_segments(text, citation_count, self._colors)
         for at, segment in enumerate(segments):
             part = self._parts[at] if at < len(self._parts) else None
-            wanted = AutoHeightBrowser if segment.kind == "html" else CodeBlockView
-            if not isinstance(part, wanted):
-                part = self._replace(at, wanted())
-            if isinstance(part, AutoHeightBrowser):
-                part.setHtml(segment.content)
+            if segment.kind == "html":
+                browser = part if isinstance(part, AutoHeightBrowser) else AutoHeightBrowser()
+                if browser is not part:
+                    self._replace(at, browser)
+                browser.setHtml(segment.content)
             else:
-                part.set_code(segment.content, segment.language, self._colors)
+                code = part if isinstance(part, CodeBlockView) else CodeBlockView()
+                if code is not part:
+                    self._replace(at, code)
+                code.set_code(segment.content, segment.language, self._colors)
         for part in self._parts[len(segments) :]:
             self._layout.removeWidget(part)
             part.deleteLater()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from core.protocols.events import Answer, Citation
 from desktop.ui.answer_body import AnswerBody, CopyButton
 from desktop.ui.document_model import format_tokens
+from desktop.ui.flow_layout import FlowLayout
 
 PROTOCOL_NAMES = {
     "local": "Local only",
@@ -34,8 +35,7 @@ def format_cost(usd: float) -> str:
 def badges_for(answer: Answer) -> list[tuple[str, str, str]]:
     """(object name, text, tooltip) of each badge under an answer."""
     u = answer.usage
-    local = u.local_prompt_tokens + u.local_completion_tokens
-    cloud = u.remote_prompt_tokens + u.remote_completion_tokens
+    local, cloud = u.local_tokens, u.cloud_tokens
     protocol = PROTOCOL_NAMES.get(answer.protocol, answer.protocol)
     badges = [
         ("ProtocolBadge", protocol, "The protocol that produced this answer"),
@@ -108,13 +108,14 @@ class AnswerCard(QFrame):
         self.sources.linkActivated.connect(lambda href: self._anchor(QUrl(href)))
         self.sources.hide()
         layout.addWidget(self.sources)
-        self.badge_row = QHBoxLayout()
-        self.badge_row.setSpacing(6)
+        # Badges wrap onto a second line in a narrow window instead of widening the card.
+        self.badge_box = QWidget()
+        self.badge_row = FlowLayout(self.badge_box, spacing=6)
+        self.badge_row.setContentsMargins(0, 0, 0, 0)
         self.copy_button = CopyButton("CopyAnswerButton", "Copy answer")
         self.copy_button.hide()
-        self.badge_row.addStretch(1)
-        self.badge_row.addWidget(self.copy_button)
-        layout.addLayout(self.badge_row)
+        self.badge_row.add(self.copy_button)
+        layout.addWidget(self.badge_box)
         self.egress = QLabel()
         self.egress.setObjectName("Muted")
         self.egress.setWordWrap(True)
@@ -146,12 +147,14 @@ class AnswerCard(QFrame):
         self.body.set_markdown(answer.text, len(answer.citations))
         self.copy_button.payload = answer.text
         self.copy_button.show()
-        for at, (name, text, tip) in enumerate(badges_for(answer)):
+        self.badge_row.takeAt(self.badge_row.count() - 1)  # the copy button goes last
+        for name, text, tip in badges_for(answer):
             badge = QLabel(text)
             badge.setObjectName(name)
             badge.setToolTip(tip)
             badge.setAccessibleName(text)
-            self.badge_row.insertWidget(at, badge)
+            self.badge_row.add(badge)
+        self.badge_row.add(self.copy_button)
         self._render_links()
         self.egress.show()
 

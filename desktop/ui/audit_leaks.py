@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.privacy.leaks import DocumentLeak
 from desktop.ui.payload_view import document_colour
@@ -53,8 +61,9 @@ class LeaksPane(QScrollArea):
     def show_leaks(self, leaks: list[DocumentLeak]) -> None:
         while self._box.count():
             item = self._box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         ids = [leak.document_id for leak in leaks]
         if not leaks:
             self._box.addWidget(QLabel("No document text has ever left this computer."))
@@ -65,5 +74,10 @@ class LeaksPane(QScrollArea):
         return [
             w
             for i in range(self._box.count())
-            if isinstance(w := self._box.itemAt(i).widget(), LeakMeter)
+            if isinstance(w := _widget_at(self._box, i), LeakMeter)
         ]
+
+
+def _widget_at(box: QLayout, at: int) -> QWidget | None:
+    item = box.itemAt(at)
+    return item.widget() if item is not None else None

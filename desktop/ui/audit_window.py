@@ -41,7 +41,7 @@ from desktop.ui.payload_view import PayloadView
 ALL = "All"
 GEOMETRY_KEY = "geometry/audit"  # in ui-state.ini, beside the main window's
 # Typical cell texts: columns sized from these, never from 20,000 rows' contents.
-COLUMN_SAMPLES = ("2025-01-01 00:00:00", "", "api.openai.com", "gpt-4o-mini")
+COLUMN_SAMPLES: tuple[str, ...] = ("2025-01-01 00:00:00", "", "api.openai.com", "gpt-4o-mini")
 COLUMN_SAMPLES += ("99,999", "9,999", "$0.0000", "200")
 
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.protocols.events import Answer
+from core.protocols.records import answer_from_record
 from core.storage.conversations import STOP_REASONS, STOPPED_BY_YOU, StoredMessage
 from desktop.ui.answer_card import AnswerCard, NoteCard, StoppedCard, UserBubble
 
@@ -68,6 +69,7 @@ class ChatView(QScrollArea):
         self.welcome = WelcomeCard()
         self._insert(self.welcome)
         self.live: AnswerCard | None = None
+        self._last_question: QWidget | None = None  # its row, while its run may not start
         self.verticalScrollBar().rangeChanged.connect(self._follow)
         self._pinned = True
         self.verticalScrollBar().valueChanged.connect(self._track_pin)
@@ -78,7 +80,8 @@ class ChatView(QScrollArea):
         self.live = None
         while self.items.count() > 1:
             item = self.items.takeAt(0)
-            if (widget := item.widget()) is not None and widget is not self.welcome:
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget is not self.welcome:
                 widget.deleteLater()
         self._insert(self.welcome)
         self.welcome.show()
@@ -89,7 +92,8 @@ class ChatView(QScrollArea):
             if message.role == "user":
                 self.add_question(message.text)
             elif message.role == "assistant":
-                self.add_answer(message.answer or Answer(message.text, ""))
+                stored = message.answer
+                self.add_answer(answer_from_record(stored) if stored else Answer(message.text, ""))
             elif (stopped := stopped_parts(message)) is not None:
                 self.add_stopped(*stopped)
             else:
@@ -105,8 +109,17 @@ class ChatView(QScrollArea):
         holder.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
         self._insert(holder)
+        self._last_question = holder
         self._pinned = True
         return bubble
+
+    def withdraw_question(self) -> None:
+        """Take back the last question and its live card: its run never started."""
+        self.drop_live()
+        holder, self._last_question = self._last_question, None
+        if holder is not None:
+            self.items.removeWidget(holder)
+            holder.deleteLater()
 
     def begin_answer(self) -> AnswerCard:
         """A card that shows the answer as it streams in."""
@@ -156,7 +169,8 @@ class ChatView(QScrollArea):
     def cards(self) -> list[QWidget]:
         found = []
         for i in range(self.items.count() - 1):
-            widget = self.items.itemAt(i).widget()
+            item = self.items.itemAt(i)
+            widget = item.widget() if item is not None else None
             if widget is not None and widget is not self.welcome:
                 found.append(widget)
         return found

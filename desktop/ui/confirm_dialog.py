@@ -53,11 +53,16 @@ class ConfirmSendDialog(QDialog):
         self.done(0 if decision is Decision.DENY else 1)
 
 
+def _settle(answer: asyncio.Future[Decision], decision: Decision) -> None:
+    if not answer.done():
+        answer.set_result(decision)
+
+
 async def confirm_send(parent: QWidget | None, outbound: OutboundRequest) -> Decision:
     """Show the dialog without a nested event loop and await the user's choice."""
     dialog = ConfirmSendDialog(outbound, parent)
     answer: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda _r: answer.done() or answer.set_result(dialog.decision))
+    dialog.finished.connect(lambda _r: _settle(answer, dialog.decision))
     dialog.open()
     try:
         return await answer

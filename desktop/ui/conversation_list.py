@@ -9,6 +9,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -65,8 +66,8 @@ class ConversationListModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {int(r): r.name.lower().encode() for r in ConversationRole}
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {int(r): QByteArray(r.name.lower().encode()) for r in ConversationRole}
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         return super().flags(index) | Qt.ItemFlag.ItemIsEditable

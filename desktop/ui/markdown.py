@@ -16,13 +16,15 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from PySide6.QtGui import QFontDatabase, QPalette
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 _MARKER = re.compile(r"\[(\d{1,3})\](?!\()")
 
 
@@ -64,6 +66,7 @@ def answer_segments(
     text: str, citation_count: int = 0, colors: MarkdownColors = LIGHT
 ) -> list[Segment]:
     """``text`` as HTML segments and code segments, in order."""
+    _md = _markdown()
     tokens = _md.parse(text)
     _mark_quoted(tokens)
     env = {"colors": colors}
@@ -89,6 +92,7 @@ def answer_segments(
 
 def render_markdown(text: str, citation_count: int = 0, colors: MarkdownColors = LIGHT) -> str:
     """All of ``text`` as one HTML string, code blocks included."""
+    _md = _markdown()
     tokens = _md.parse(text)
     _mark_quoted(tokens)
     body = _md.renderer.render(tokens, _md.options, {"colors": colors})
@@ -189,7 +193,21 @@ def _blockquote_close(*_args: Any) -> str:
     return "</td></tr></table>\n"
 
 
-for _name, _rule in {
+@cache
+def _markdown() -> MarkdownIt:
+    """The parser, built on first use: markdown-it loads in a tenth of a second, after the
+    window is drawn rather than before."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+        ["table", "strikethrough"]
+    )
+    for name, rule in _RULES.items():
+        md.add_render_rule(name, rule)
+    return md
+
+
+_RULES = {
     "paragraph_open": _paragraph_open,
     "heading_open": _heading_open,
     "heading_close": _heading_close,
@@ -201,8 +219,7 @@ for _name, _rule in {
     "code_block": _code_block,
     "blockquote_open": _blockquote_open,
     "blockquote_close": _blockquote_close,
-}.items():
-    _md.add_render_rule(_name, _rule)
+}
 
 
 def _link_markers(body: str, citation_count: int, link_color: str) -> str:
