@@ -272,13 +272,15 @@ def test_the_entry_script_is_the_cli_when_named_minions_and_the_app_otherwise(tm
 
 
 def test_every_module_the_code_imports_by_name_is_frozen_too():
-    from core.cli import _COMMAND_MODULES
+    from core.cli import COMMANDS
     from core.documents.readers import _LOADERS
     from desktop.warmup import CLIENT_MODULES, LAZY_MODULES
 
     hidden = set(bundle.hidden_imports())
     named = {module for module, _function in _LOADERS.values()}
-    named |= set(_COMMAND_MODULES) | set(LAZY_MODULES) | set(CLIENT_MODULES)
+    named |= (
+        {module for module, _help in COMMANDS.values()} | set(LAZY_MODULES) | set(CLIENT_MODULES)
+    )
     named |= {"desktop.__main__", "llama_cpp"}
     assert named <= hidden, sorted(named - hidden)
     assert "desktop.single_instance" in hidden and "core.documents.ocr" in hidden
