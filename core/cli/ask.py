@@ -62,7 +62,8 @@ def register(subparsers: Any) -> None:
         "--redact",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="replace emails, phone, card and account numbers before anything leaves (default: on)",
+        help="replace names, addresses, emails, phone, card, account and ID numbers before "
+        "anything leaves (default: on)",
     )
     parser.add_argument(
         "--never-send",

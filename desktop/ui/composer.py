@@ -101,8 +101,9 @@ class Composer(QFrame):
         self.redact.setChecked(True)
         self.redact.setAccessibleName("Redact identifiers in this conversation")
         self.redact.setToolTip(
-            "Replace emails, phone, card and account numbers with placeholders before "
-            "anything of this conversation leaves the computer; answers show the originals"
+            "Replace names, addresses, emails, phone, card, account and ID numbers with "
+            "placeholders before anything of this conversation leaves the computer; "
+            "answers show the originals"
         )
         self.redact.toggled.connect(self.redactToggled)
         row.addWidget(self.hint, 1)

@@ -240,7 +240,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.local_only = QCheckBox("Local only: never send anything to the cloud")
         self.local_only.setChecked(s.local_only)
-        self.redact = QCheckBox("Replace emails, phone, card and account numbers before sending")
+        self.redact = QCheckBox("Replace names, addresses and identifying numbers before sending")
         self.redact.setChecked(s.redact)
         self.confirm = QCheckBox("Ask me before each request leaves this computer")
         self.confirm.setChecked(s.confirm_before_send)
