@@ -3,8 +3,10 @@
 The fakes run in a child process, so this process's CPU time is the orchestration
 alone (protocol, clients, HTTP). Printed: the job phase's wall time against the ideal
 ``ceil(jobs / parallel) x latency`` as a ratio, orchestration CPU per job, peak memory,
-and the fixed prompt tokens of each supervisor call. Targets: ratio <= 1.10 and under
-2 ms CPU per job; ``--strict`` exits 1 when one is missed.
+and the cloud tokens: the whole run's as the cloud server received them (messages and
+JSON schema, counted from the request bodies), and the fixed tokens of each supervisor
+call. The plan reads every chunk ("all"), so the job phase has 1,000 jobs. Targets:
+ratio <= 1.10 and under 2 ms CPU per job; ``--strict`` exits 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -51,23 +53,32 @@ from tests.test_protocol_support import (  # noqa: E402
     minions_supervisor,
 )
 
+PLAN = [{"task": "What is the vault access code?", "read": "all"}]  # every chunk: 1,000 jobs
 CHUNKS = 1000
 CHUNK_CHARS = 600
 PAGE_CHARS = 500  # pages cut to this size, one chunk each: exactly CHUNKS jobs per instruction
 
 # The child process: both fakes, the Ollama one with latency and a parallelism limit.
 FAKES = """
-import sys, time
+import json, sys, time
+from core.tokens import estimate_message_tokens, estimate_tokens
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.test_protocol_support import fact_worker, minions_supervisor
 latency, parallel = float(sys.argv[1]), int(sys.argv[2])
 ollama, cloud = OllamaFake(), OpenAIFake()
 ollama.latency, ollama.max_parallel, ollama.responder = latency, parallel, fact_worker
-cloud.responder = minions_supervisor()
+cloud.responder = minions_supervisor(PLAN)
 ollama.start(); cloud.start()
 print(ollama.url, cloud.url, cloud.api_key, flush=True)
 sys.stdin.read()  # run until the parent closes our stdin
-"""
+sent = 0
+for request in cloud.requests_to("/chat/completions"):  # the cloud tokens, as sent
+    body = request.json
+    schema = (body.get("response_format") or {}).get("json_schema", {}).get("schema")
+    sent += estimate_message_tokens(body["messages"])
+    sent += estimate_tokens(json.dumps(schema)) if schema else 0
+print(sent, flush=True)
+""".replace("PLAN", repr(PLAN))
 
 
 def thousand_page_document() -> Document:
@@ -80,7 +91,7 @@ def thousand_page_document() -> Document:
 class InstantClient:
     """A chat client that answers at once, in-process: what the protocol costs without HTTP."""
 
-    local, endpoint = True, "instant"
+    egress, endpoint = False, "instant"
 
     def __init__(self, model: str, respond: Any) -> None:
         self.model, self._respond = model, respond
@@ -114,7 +125,8 @@ class InstantClient:
 async def protocol_cpu_per_job() -> float:
     """CPU per job of the protocol alone (planning, jobs, events, aggregation), no HTTP."""
     services = Services(Settings(parallelism=8), keys=ApiKeys(MemoryStore()))
-    worker, supervisor = InstantClient("w", fact_worker), InstantClient("s", minions_supervisor())
+    worker = InstantClient("w", fact_worker)
+    supervisor = InstantClient("s", minions_supervisor(PLAN))
     run = Run(RunRequest("What is the vault access code?", [thousand_page_document()]), services,
               chunk_chars=CHUNK_CHARS, worker=worker, supervisor=supervisor)  # fmt: skip
     cpu0 = time.process_time()
@@ -218,6 +230,7 @@ def main() -> int:
     finally:
         if child.stdin:
             child.stdin.close()
+        sent_tokens = int(child.stdout.readline() or 0) if child.stdout else 0
         child.wait(timeout=10)
     jobs = int(result["jobs"])
     protocol_ms = asyncio.run(protocol_cpu_per_job())
@@ -246,7 +259,8 @@ def main() -> int:
         f"  peak RSS         {rss_peak / 1024:.1f} MB  ({(rss_peak - rss_before) / 1024:+.1f} MB during the run)"
     )
     print(
-        f"  cloud prompt tokens for the whole run: {result['remote_prompt_tokens']:,} (fake tokenizer)"
+        f"  cloud prompt tokens for the whole run, as sent (messages + schemas): {sent_tokens:,}"
+        f"  (the fake's usage, messages only: {result['remote_prompt_tokens']:,})"
     )
     print("  fixed prompt tokens per supervisor call (system prompt + framing + JSON schema):")
     for name, tokens in fixed_prompt_tokens().items():

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 from core.clients.base import ChatClient
 from core.clients.factory import LocalChoice, make_local_client, make_remote_client
 from core.privacy.audit import AuditStore
 from core.privacy.gate import Confirm, EgressGate, EgressPolicy
 from core.storage.paths import audit_db_path
-from core.storage.secrets import ApiKeys
+from core.storage.secrets import ApiKeys, LazyKeyringStore
 from core.storage.settings import Settings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from core.protocols.estimate import Estimate
+
+ConfirmRun = Callable[["Estimate"], Awaitable[bool]]
 
 
 class Services:
@@ -19,22 +27,28 @@ class Services:
         keys: ApiKeys | None = None,
         confirm: Confirm | None = None,
     ) -> None:
-        self.warnings: list[str] = []
+        self._warnings: list[str] = []
         if settings is None:
             settings, warning = load_settings()
             if warning:
-                self.warnings.append(warning)
+                self._warnings.append(warning)
         self.stored_settings = settings
         self.settings = settings.with_environment()
-        self.audit = AuditStore(audit_db_path())
+        # The keyring is looked for at the first record, not before the window is drawn.
+        self.audit = AuditStore(audit_db_path(), keys.store if keys else LazyKeyringStore())
         self._confirm = confirm
         self.gate = EgressGate(self.audit, EgressPolicy())
         self._apply_policy()
-        self.keys = keys or ApiKeys()
-        if self.keys.warning:
-            self.warnings.append(self.keys.warning)
+        self.keys = keys or ApiKeys()  # the keyring is looked for on first use
         self._local: LocalChoice | None = None
         self._remote: ChatClient | None = None
+        # Who is asked before a long run starts (the app's dialog, the terminal); None: no one.
+        self.confirm_long_run: ConfirmRun | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about the set-up (damaged settings, no keyring)."""
+        return [*self._warnings, *([self.keys.warning] if self.keys.warning else [])]
 
     async def local_client(self) -> LocalChoice:
         if self._local is None:
@@ -80,3 +94,22 @@ class Services:
     async def aclose(self) -> None:
         await self._close_clients()
         self.audit.close()
+
+
+_DEFAULT: Services | None = None
+
+
+def default_services() -> Services:
+    """One set of services for the Python API: settings, audit and key of the data folder."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Services()
+    return _DEFAULT
+
+
+def forget_default_services() -> None:
+    """Drop the default services (their audit store is closed); the next use makes new ones."""
+    global _DEFAULT
+    if _DEFAULT is not None:
+        _DEFAULT.audit.close()
+        _DEFAULT = None

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.storage.paths import minions_home
 from core.storage.secrets import scrub
+from desktop.single_instance import SingleInstance, bring_forward, second_start
 
 log = logging.getLogger("desktop")
 
@@ -30,6 +31,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="FILE",
         type=Path,
         help="start, wait until the window is drawn, save it as a PNG and exit",
+    )
+    # For the packaging checks: can the installed app find what it ships with?
+    parser.add_argument(
+        "--selftest", nargs="?", const="quick", choices=["quick", "model"], help=argparse.SUPPRESS
     )
     return parser.parse_args(argv)
 
@@ -64,14 +69,24 @@ def excepthook(kind: type[BaseException], error: BaseException, tb: TracebackTyp
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # First of all: in a frozen app the file readers' processes start here, and leave here.
+    multiprocessing.freeze_support()
+    args = parse_args(argv)
+    if args.selftest:
+        from desktop.selftest import selftest
+
+        return selftest(with_model=args.selftest == "model")
+    setup_logging()
+    app = QApplication(sys.argv[:1])
+    instance = SingleInstance(minions_home())
+    if not instance.claim():
+        return second_start(instance, screenshot=args.screenshot is not None)
+    instance.raise_requested.connect(lambda: bring_forward(app))
+
     from desktop.app import main_async
     from desktop.resources import app_icon
     from desktop.ui.theme import apply_theme
 
-    multiprocessing.freeze_support()  # the file readers are processes; a frozen app needs this
-    args = parse_args(argv)
-    setup_logging()
-    app = QApplication(sys.argv[:1])
     app.setApplicationName("Minions")
     app.setApplicationDisplayName("Minions")
     app.setOrganizationName("minions-desktop")

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
+from core.clients.base import ChatClient
 from core.services import Services
 from core.storage.conversations import ConversationStore
 from desktop.ingest import IngestPool
+from desktop.ui.document_model import DocumentRow
 from desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,28 @@ class DesktopApp:
         self.store = store or ConversationStore()
         self.ingest = IngestPool()
         self.window = MainWindow(self.services, self.store, reader=self.ingest.load)
+        self._preparing: set[asyncio.Future[None]] = set()
+        self.window.loader.loaded.connect(self._prepare)
+
+    def _prepare(self, row: DocumentRow) -> None:
+        """Index a document once it is read, so the first question about it starts at once."""
+        from core.retrieval import prepare_for_questions  # not needed to draw the window
+
+        if row.document is None:
+            return
+        job = asyncio.ensure_future(
+            prepare_for_questions(row.document, self.services.settings.chunk_chars, self._worker)
+        )
+        self._preparing.add(job)
+        job.add_done_callback(self._preparing.discard)
+
+    async def _worker(self) -> ChatClient:
+        return (await self.services.local_client()).client
 
     async def aclose(self) -> None:
+        self.window.close()  # saves its size and place; stops its event filters
+        for job in list(self._preparing):
+            job.cancel()
         self.window.vm.cancel()
         self.window.loader.cancel_all()
         self.ingest.shutdown()
@@ -72,7 +94,11 @@ async def main_async(app: QApplication, screenshot: Path | None = None) -> int:
     desktop = DesktopApp()
     try:
         desktop.window.show()
-        started = asyncio.gather(desktop.window.start(), desktop.ingest.start())
+        started = asyncio.gather(
+            desktop.window.start(),
+            desktop.ingest.start(),
+            asyncio.to_thread(desktop.services.keys.current),  # finds the keyring off the loop
+        )
         started.add_done_callback(lambda _f: freeze_startup_objects())
         if screenshot is not None:
             await asyncio.wait_for(started, timeout=30)

@@ -13,6 +13,20 @@ LAZY_MODULES = (
 )
 
 
+# The model clients pull in openai, ollama and httpx (about a second): imported in a
+# thread at start-up, so the window is drawn while they load.
+CLIENT_MODULES = (
+    "core.clients.ollama_client",
+    "core.clients.openai_client",
+    "core.privacy.redaction",
+)
+
+
+def preload_clients() -> None:
+    for name in CLIENT_MODULES:
+        importlib.import_module(name)
+
+
 def warm_up() -> None:
     """Import the lazily loaded modules and build the protocols' JSON schemas (cached by core)."""
     for name in LAZY_MODULES:

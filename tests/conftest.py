@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 
+import pydantic.fields  # noqa: F401 - see below
 import pytest
+
+# pydantic loads ``pydantic.fields`` lazily. Loaded for the first time under pytest after
+# PySide6's import hook is active, that hook inspects pydantic's half-made modules and the
+# import fails ("cannot import name 'import_string'"). The app itself is not affected.
 
 # Qt must never try to open a display in tests (without one, pytest would abort).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

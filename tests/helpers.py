@@ -15,12 +15,10 @@ from core.storage.paths import audit_db_path
 from tests.fakes import OllamaFake, OpenAIFake
 
 
-def make_gate(
-    *remote_fakes: OllamaFake | OpenAIFake, policy: EgressPolicy | None = None
-) -> EgressGate:
-    """A gate on the test's audit store that treats the given fakes as remote (egress)."""
-    hosts = frozenset(f"127.0.0.1:{fake.port}" for fake in remote_fakes)
-    return EgressGate(AuditStore(audit_db_path()), policy, remote_hosts=hosts)
+def make_gate(policy: EgressPolicy | None = None) -> EgressGate:
+    """A gate on the test's audit store. Which requests are egress is the clients' seat's
+    business: the fake cloud on 127.0.0.1 is egress like any supervisor endpoint."""
+    return EgressGate(AuditStore(audit_db_path()), policy)
 
 
 def cloud_client(fake: OpenAIFake, gate: EgressGate, **kwargs) -> OpenAIClient:

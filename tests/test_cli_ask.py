@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import core.cli.ask
 from core.cli import main
-from core.services import Services
 from core.storage.paths import settings_path
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.test_protocol_support import (
@@ -32,18 +29,13 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 def env(
     monkeypatch: pytest.MonkeyPatch, fake_ollama: OllamaFake, fake_openai: OpenAIFake
 ) -> tuple[OllamaFake, OpenAIFake]:
-    """The settings the app reads, pointed at the fakes; the cloud fake counts as egress."""
+    """The settings the app reads, pointed at the fakes; the cloud fake on 127.0.0.1 is
+    egress because it sits in the supervisor seat, as a user's local proxy would."""
     monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
     monkeypatch.setenv("OPENAI_BASE_URL", f"{fake_openai.url}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", fake_openai.api_key)
     settings_path().write_text(json.dumps({"local_runtime": "ollama"}), "utf-8")
 
-    class AuditedServices(Services):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
-
-    monkeypatch.setattr(core.cli.ask, "Services", AuditedServices)
     fake_ollama.responder = fact_worker
     fake_openai.responder = minions_supervisor()
     return fake_ollama, fake_openai
@@ -82,7 +74,9 @@ def test_ask_json_prints_answer_citations_usage_and_egress(
     assert (
         result["usage"]["remote_prompt_tokens"] > 0 and result["usage"]["local_prompt_tokens"] > 0
     )
-    assert result["egress"]["requests"] == 2 and result["egress"]["bytes"] > 0
+    _, fake_openai = env
+    assert result["egress"]["requests"] == len(fake_openai.requests) == 2
+    assert result["egress"]["bytes"] == sum(len(r.body) for r in fake_openai.requests)
 
 
 def test_ask_prints_a_readable_answer(

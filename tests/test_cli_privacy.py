@@ -14,6 +14,9 @@ from tests.test_protocol_support import FACT, FACT_ANSWER, filler_page
 
 def quoting_worker(payload):
     text = str(payload["messages"][-1]["content"])
+    if "quotes" in payload.get("format", {}).get("properties", {}):  # the whole documents
+        found = FACT in " ".join(str(m["content"]) for m in payload["messages"])
+        return {"answer": FACT if found else "not found", "quotes": [FACT] if found else []}
     if FACT in text:
         return {"explanation": f"It says: {FACT}", "citation": FACT, "answer": FACT}
     return {"explanation": "Nothing.", "citation": None, "answer": None}
@@ -32,15 +35,27 @@ def cloud_log(fake) -> str:
     return "\n".join(r.body.decode() for r in fake.requests)
 
 
-def test_never_send_keeps_the_file_out_of_every_cloud_request(env, secret, capsys):  # noqa: F811
+def test_never_send_keeps_the_file_out_of_every_cloud_request(env, secret, tmp_path, capsys):  # noqa: F811
     fake_ollama, fake_openai = env
     fake_ollama.responder = quoting_worker
-    code, _, err = run_cli(
-        capsys, "ask", "What is the code?", "--never-send", str(secret), "--doc", str(secret)
+    public = tmp_path / "public.txt"
+    public.write_text(filler_page(1, 1500, seed=4), "utf-8")
+    code, out, err = run_cli(
+        capsys, "ask", "What is the code?", "--never-send", str(secret), "--doc", str(public)
     )
     assert code == 0, err
-    assert fake_openai.requests and FACT_ANSWER not in cloud_log(fake_openai)
-    assert "never-send" in err
+    log = cloud_log(fake_openai)
+    assert fake_openai.requests and FACT_ANSWER not in log and "secret.txt" not in log
+    assert "never-send documents" in out and "secret.txt" in out and FACT_ANSWER in out
+
+
+def test_only_never_send_files_are_answered_on_this_computer(env, secret, capsys):  # noqa: F811
+    fake_ollama, fake_openai = env
+    fake_ollama.responder = lambda payload: {"answer": FACT_ANSWER, "quotes": [FACT]}
+    code, out, err = run_cli(capsys, "ask", "What is the code?", "--never-send", str(secret))
+    assert code == 0, err
+    assert fake_openai.requests == [] and FACT_ANSWER in out
+    assert "answered on this computer only" in err
 
 
 def test_audit_show_prints_provenance_and_leaks_reports_the_share(env, secret, capsys):  # noqa: F811

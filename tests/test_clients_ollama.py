@@ -140,6 +140,6 @@ async def test_loopback_requests_are_not_egress_and_not_audited(fake_ollama):
     gate = make_gate()
     client = ollama_client(fake_ollama, gate)
     await client.chat(ask("stay local"))
-    assert client.local is True
+    assert client.egress is False
     assert gate.audit.records() == []
     await client.aclose()

@@ -6,6 +6,7 @@ import pytest
 from pydantic import BaseModel
 
 from core.clients.base import ClientError, ErrorKind
+from core.clients.openai_client import OpenAIClient
 from tests.helpers import cloud_client, make_gate
 
 
@@ -19,7 +20,7 @@ def ask(text: str) -> list[dict[str, str]]:
 
 
 async def test_chat_returns_text_and_usage(fake_openai):
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = cloud_client(fake_openai, make_gate())
     result = await client.chat(ask("Plan the work"))
     assert result.text == "Fake answer to: Plan the work"
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
@@ -31,7 +32,7 @@ async def test_chat_returns_text_and_usage(fake_openai):
 
 
 async def test_streaming_delivers_pieces_and_usage(fake_openai):
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = cloud_client(fake_openai, make_gate())
     pieces: list[str] = []
     result = await client.chat(ask("Stream it"), on_token=pieces.append)
     assert len(pieces) > 1 and "".join(pieces) == result.text
@@ -41,7 +42,7 @@ async def test_streaming_delivers_pieces_and_usage(fake_openai):
 
 async def test_structured_output_uses_a_json_schema_response_format(fake_openai):
     fake_openai.responder = lambda req: {"question": "Which year?", "done": False}
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = cloud_client(fake_openai, make_gate())
     result = await client.chat(ask("Plan"), schema=Plan)
     sent = fake_openai.requests_to("/chat/completions")[-1].json["response_format"]
     assert sent["type"] == "json_schema"
@@ -52,7 +53,7 @@ async def test_structured_output_uses_a_json_schema_response_format(fake_openai)
 
 async def test_lists_models(fake_openai):
     fake_openai.models = ["gpt-4o", "gpt-4o-mini"]
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = cloud_client(fake_openai, make_gate())
     assert [m.name for m in await client.list_models()] == ["gpt-4o", "gpt-4o-mini"]
     await client.aclose()
 
@@ -63,7 +64,7 @@ async def test_rejected_key_is_an_auth_error_that_never_shows_the_key(fake_opena
         401,
         {"error": {"message": f"Incorrect API key provided: {wrong}", "code": "invalid_api_key"}},
     )
-    client = cloud_client(fake_openai, make_gate(fake_openai), api_key=wrong)
+    client = cloud_client(fake_openai, make_gate(), api_key=wrong)
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
     assert caught.value.kind is ErrorKind.AUTH and caught.value.status == 401
@@ -72,19 +73,32 @@ async def test_rejected_key_is_an_auth_error_that_never_shows_the_key(fake_opena
     await client.aclose()
 
 
-async def test_missing_key_fails_before_anything_is_sent(fake_openai):
-    gate = make_gate(fake_openai)
-    client = cloud_client(fake_openai, gate, api_key=None)
+async def test_missing_key_fails_before_anything_is_sent():
+    gate = make_gate()
+    client = OpenAIClient("gpt-4o-mini", gate, base_url="https://api.openai.com/v1")
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
     assert caught.value.kind is ErrorKind.NO_KEY
-    assert fake_openai.requests == [] and gate.audit.records() == []
+    assert gate.audit.records() == []
+    await client.aclose()
+
+
+async def test_a_proxy_on_this_computer_may_hold_the_key_itself(fake_openai):
+    """LiteLLM and company gateways often need no key from us; the request is still egress."""
+    gate = make_gate()
+    client = cloud_client(fake_openai, gate, api_key=None)
+    with pytest.raises(ClientError) as caught:  # this fake insists on a key: 401
+        await client.chat(ask("hi"))
+    assert caught.value.kind is ErrorKind.AUTH
+    assert [r.body for r in gate.audit.records(kind="request")] == [
+        r.body for r in fake_openai.requests
+    ]
     await client.aclose()
 
 
 async def test_rate_limit_is_retried_then_succeeds(fake_openai):
     fake_openai.fail_next(429, headers={"retry-after": "0"})
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = cloud_client(fake_openai, make_gate())
     result = await client.chat(ask("after the wait"))
     assert result.text == "Fake answer to: after the wait"
     assert len(fake_openai.requests_to("/chat/completions")) == 2
@@ -93,7 +107,7 @@ async def test_rate_limit_is_retried_then_succeeds(fake_openai):
 
 async def test_server_errors_are_retried_then_reported(fake_openai):
     fake_openai.fail_next(500, times=3)
-    client = cloud_client(fake_openai, make_gate(fake_openai), attempts=3)
+    client = cloud_client(fake_openai, make_gate(), attempts=3)
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
     assert caught.value.kind is ErrorKind.SERVER and caught.value.status == 500
@@ -103,7 +117,7 @@ async def test_server_errors_are_retried_then_reported(fake_openai):
 
 async def test_a_hung_server_times_out(fake_openai):
     fake_openai.hang_next(5, times=2)
-    client = cloud_client(fake_openai, make_gate(fake_openai), timeout=0.3, attempts=2)
+    client = cloud_client(fake_openai, make_gate(), timeout=0.3, attempts=2)
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
     assert caught.value.kind is ErrorKind.TIMEOUT
@@ -112,7 +126,7 @@ async def test_a_hung_server_times_out(fake_openai):
 
 async def test_unreachable_server(fake_openai):
     fake_openai.go_down()
-    client = cloud_client(fake_openai, make_gate(fake_openai), attempts=1)
+    client = cloud_client(fake_openai, make_gate(), attempts=1)
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
     assert caught.value.kind is ErrorKind.UNREACHABLE
@@ -122,7 +136,7 @@ async def test_unreachable_server(fake_openai):
 async def test_unknown_model_is_reported_as_missing(fake_openai):
     fake_openai.reject_unknown_models = True
     fake_openai.models = ["gpt-4o"]
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = cloud_client(fake_openai, make_gate())
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("hi"))
     assert caught.value.kind is ErrorKind.MODEL_MISSING

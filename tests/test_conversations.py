@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 
 from core.protocols.events import Answer, Citation, RunUsage
-from core.storage.conversations import (
-    ConversationStore,
-    StoredDocument,
-    answer_from_json,
-    answer_to_json,
-)
+from core.protocols.records import answer_from_record, answer_record
+from core.storage.answers import AnswerRecord, dump_answer, load_answer
+from core.storage.conversations import ConversationStore, StoredDocument
 from core.storage.paths import history_db_path
 
 
@@ -31,7 +29,49 @@ def _answer() -> Answer:
 
 def test_answer_json_round_trip_keeps_citations_and_usage():
     answer = _answer()
-    assert answer_from_json(answer_to_json(answer)) == answer
+    assert answer_from_record(load_answer(dump_answer(answer_record(answer)))) == answer
+
+
+# An answer as the first release stored it: the dataclass, unversioned, as it was then.
+VERSION_1 = {
+    "text": "The rent is 1,200 EUR.",
+    "protocol": "minions",
+    "citations": [
+        {"document_id": "d1", "document_name": "lease.pdf", "page": 3, "quote": "rent of 1,200",
+         "chunk_id": "d1:4", "char_start": 100, "char_end": 117}
+    ],
+    "usage": {"local_prompt_tokens": 1000, "local_completion_tokens": 200,
+              "remote_prompt_tokens": 300, "remote_completion_tokens": 50,
+              "remote_cost_usd": 0.0012, "cloud_only_cost_usd": 0.031},
+    "egress_record_ids": [1, 2], "egress_bytes": 4096, "rounds": 1,
+    "notes": ["held back one excerpt"], "egress_requests": 2, "route": "",
+}  # fmt: skip
+
+
+def test_an_old_record_opens_and_is_never_carried_back_to_the_supervisor():
+    record = load_answer(json.dumps(VERSION_1))
+    answer = answer_from_record(record)
+    assert answer.text == VERSION_1["text"] and answer.citations[0].page == 3
+    assert answer.usage.remote_cost_usd == 0.0012 and answer.supervisor_text == ""
+
+
+def test_a_renamed_missing_or_mistyped_field_never_stops_a_conversation_opening():
+    damaged = {**VERSION_1, "version": 2, "usage": "lots", "rounds": "two", "renamed_text": "x"}
+    del damaged["text"]
+    damaged["citations"] = [{"document_name": "lease.pdf", "page": "3"}, "junk"]
+    record = load_answer(json.dumps(damaged))
+    assert record == AnswerRecord(
+        protocol="minions",
+        citations=[record.citations[0]],
+        egress_record_ids=[1, 2],
+        egress_bytes=4096,
+        egress_requests=2,
+        notes=["held back one excerpt"],
+    )
+    assert record.citations[0].document_name == "lease.pdf" and record.citations[0].page == 1
+    assert load_answer("{not json") is None and load_answer("[1, 2]") is None
+    newer = load_answer(json.dumps({**VERSION_1, "version": 99, "stars": 5}))
+    assert newer is not None and newer.text == VERSION_1["text"]  # a later app wrote it
 
 
 def test_store_lives_in_the_data_folder_and_uses_wal_with_full_sync():
@@ -48,7 +88,7 @@ def test_history_comes_back_after_reopening(tmp_path):
     conv = store.create("Lease questions")
     store.add_document(conv.id, StoredDocument("d1", "/x/lease.pdf", "lease.pdf", "pdf", 12, 3400))
     store.add_message(conv.id, "user", "What is the rent?")
-    store.add_message(conv.id, "assistant", _answer().text, _answer())
+    store.add_message(conv.id, "assistant", _answer().text, answer_record(_answer()))
     store.close()
 
     again = ConversationStore(path)
@@ -56,7 +96,7 @@ def test_history_comes_back_after_reopening(tmp_path):
     assert restored.title == "Lease questions"
     messages = again.messages(conv.id)
     assert [m.role for m in messages] == ["user", "assistant"]
-    assert messages[1].answer == _answer()
+    assert answer_from_record(messages[1].answer) == _answer()
     assert again.documents(conv.id) == [
         StoredDocument("d1", "/x/lease.pdf", "lease.pdf", "pdf", 12, 3400, False)
     ]
@@ -119,7 +159,7 @@ def test_export_markdown_has_questions_answers_sources_and_badges(tmp_path):
     conv = store.create("Lease")
     store.add_document(conv.id, StoredDocument("d1", "/x/lease.pdf", "lease.pdf", "pdf", 12, 3400))
     store.add_message(conv.id, "user", "What is the rent?")
-    store.add_message(conv.id, "assistant", _answer().text, _answer())
+    store.add_message(conv.id, "assistant", _answer().text, answer_record(_answer()))
     md = store.export_markdown(conv.id)
     assert md.startswith("# Lease\n")
     assert "- lease.pdf: 12 pages, ~3,400 tokens" in md

@@ -55,7 +55,7 @@ def test_dropping_files_and_a_folder_shows_a_chip_per_document(
         assert chips[0]["pages"] == 4 and chips[0]["tokens"] > 100
         assert chips[0]["line"].startswith("4 pages · ~")
         assert window.tray.chips.isVisible()
-        assert "3 files" in window.tray.totals.text()
+        assert window.tray.totals.text().startswith("3 documents  ·  ")
         # the conversation remembers its documents
         stored = window.store.documents(window.conversation_id)
         assert sorted(d.name for d in stored) == ["a.md", "b.txt", "report.pdf"]
@@ -81,7 +81,7 @@ def test_unreadable_file_shows_an_error_chip_with_the_reason(
         )
         for chip in _chips(window):
             assert chip["error"] and chip["line"] == chip["error"]
-        assert "2 could not be read" in window.tray.totals.text()
+        assert window.tray.totals.text().startswith("2 documents, 2 failed  ·  ")
         await close_window(window)
 
     run_in_qt_loop(scenario)

@@ -48,8 +48,9 @@ def test_an_answer_links_to_its_own_audit_records(qtbot, tmp_path, fake_ollama, 
         card.egress.linkActivated.emit("audit:")
         audit = window.audit_window
         assert isinstance(audit, AuditWindow) and audit.isVisible()
+        await until(audit.is_ready, what="the audit to load")
         own = set(card.answer.egress_record_ids)
-        shown = {row.request.id for row in audit.rows()}
+        shown = {row.id for row in audit.rows()}
         assert shown and shown <= own
         assert shown == {r.id for r in services.audit.records(kind="request")}
         titles = {
@@ -58,11 +59,14 @@ def test_an_answer_links_to_its_own_audit_records(qtbot, tmp_path, fake_ollama, 
         }
         assert titles == {"What is the vault access code?"}
         audit.close()
+        window.activateWindow()  # offscreen Qt does not give focus back by itself
+        await until(window.isActiveWindow, what="the main window to be active again")
         qtbot.keyClick(
             window,
             Qt.Key.Key_A,
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
         )
+        await until(window.audit_window.is_ready, what="the audit to load")
         assert window.audit_window.isVisible() and not window.audit_window.show_all.isVisible()
         window.audit_window.close()
         await close_window(window)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from core.protocols.events import Answer, Cancelled, Done
+from core.protocols.events import Answer, Cancelled, Done, Failed
 from desktop.ui.answer_card import AnswerCard, NoteCard
 from desktop.ui.citation_dialog import HIGHLIGHT, CitationDialog
 from tests.fakes import OllamaFake, OpenAIFake
@@ -45,6 +45,12 @@ def test_question_gets_an_answer_with_citations_badges_and_progress(
         window.vm.jobsProgress.connect(lambda done, total: progress.append((done, total)))
         rounds: list[int] = []
         window.vm.roundChanged.connect(lambda n, _m: rounds.append(n))
+        shown: set[str] = set()  # every status line the run panel showed, as the user saw it
+        for signal in (window.vm.jobsProgress, window.vm.supervisorMessage, window.vm.routeDecided,
+                       window.vm.tokensChanged, window.vm.egressChanged):  # fmt: skip
+            signal.connect(lambda *_: shown.update(
+                label.text() for label in window.run_panel.findChildren(QLabel) if label.text()
+            ))  # fmt: skip
         drop_files(window, [pdf])
         await until(lambda: documents_ready(window))
         window.top_bar.set_protocol("minions")
@@ -56,8 +62,15 @@ def test_question_gets_an_answer_with_citations_badges_and_progress(
         await until(lambda: window.chat.answers(), timeout=30, what="an answer")
         card: AnswerCard = window.chat.answers()[0]
         assert FACT_ANSWER in card.body.toPlainText()
-        # what the run showed while it worked
+        # what the run showed while it worked, in words for a person
         assert rounds and rounds[0] == 1
+        assert any(re.fullmatch(r"\d+ of \d+ passages read", t) for t in shown), shown
+        assert "Looking for: “What is the vault access code?”" in shown
+        assert "MinionS, with llama3.2:3b reading your documents (chosen by you)" in shown
+        assert any(re.fullmatch(r"[\d.k]+ tokens on this computer · [\d.k]+ in the cloud · "
+                                r"[\d.]+ K?B sent off this computer", t) for t in shown), shown  # fmt: skip
+        for developer_words in ("Supervisor", "Jobs ", "task ", "chunk"):
+            assert not any(developer_words in t for t in shown), (developer_words, shown)
         assert progress and progress[-1][0] == progress[-1][1] > 1
         assert not window.run_panel.isVisible() and window.composer.send_button.isEnabled()
         # badges: protocol, local tokens, cloud tokens, cost, saving
@@ -103,9 +116,7 @@ def test_esc_cancels_a_run_mid_way(
         window = make_window(services)
         qtbot.addWidget(window)
         finals = []
-        window.vm.failed.connect(lambda m, k, h: finals.append(("failed", m, k, h)))
-        window.vm.cancelled.connect(lambda: finals.append("cancelled"))
-        window.vm.finished.connect(lambda _a: finals.append("done"))
+        window.controller.runEnded.connect(lambda outcome: finals.append(outcome.state))
         drop_files(window, [pdf])
         await until(lambda: documents_ready(window))
         window.composer.edit.setPlainText("What is the code?")
@@ -118,7 +129,7 @@ def test_esc_cancels_a_run_mid_way(
         await until(window.isActiveWindow)
         qtbot.keyClick(window.composer.edit, Qt.Key.Key_Escape)
         await until(lambda: not window.vm.busy, timeout=5, what="the run to stop")
-        assert finals == ["cancelled"]
+        assert finals == ["stopped"]
         assert window.vm.jobs_done < total
         await until(lambda: fake_ollama.in_flight == 0, timeout=2, what="jobs to stop")
         notes = [w for w in window.chat.cards() if isinstance(w, NoteCard)]
@@ -126,7 +137,8 @@ def test_esc_cancels_a_run_mid_way(
         assert (
             window.composer.send_button.isEnabled() and not window.composer.stop_button.isVisible()
         )
-        assert window.store.messages(window.conversation_id)[-1].text == "You stopped this run."
+        last = window.store.messages(window.conversation_id)[-1]
+        assert (last.role, last.text) == ("stopped", "You stopped this run.")
         await close_window(window)
 
     run_in_qt_loop(scenario)
@@ -168,54 +180,43 @@ def test_stop_button_cancels_and_the_view_model_ends_with_cancelled(
 def test_answer_streams_into_the_chat_before_it_is_done(
     qtbot, tmp_path: Path, fake_ollama: OllamaFake, fake_openai: OpenAIFake
 ):
-    from core.protocols.events import AnswerDelta, RoundStarted
+    """A real MinionS run: the cloud fake writes its answer a few characters at a time."""
+    pdf = fact_pdf(tmp_path / "archive.pdf", pages=3, fact_page=2)
+    answer = (
+        f"The vault access code is **{FACT_ANSWER}**. It is written on page 2 of the "
+        "archive report, in the paragraph about the Harwick archive."
+    )
+    supervise = minions_supervisor()
 
-    note = tmp_path / "short.txt"
-    note.write_text(f"Intro.\n\n{FACT}\n\nEnd.\n", "utf-8")
-    answer = f"The code is **{FACT_ANSWER}**, as the note says."
+    def supervisor(payload):
+        reply = supervise(payload)
+        if "answer" in reply and FACT_ANSWER in reply["answer"]:
+            reply["answer"] = answer
+        return reply
 
-    class StreamingRun:
-        """A run whose answer arrives in pieces, with a pause we can look into."""
-
-        def __init__(self, request, services):
-            self.release = asyncio.Event()
-            self.cancelled = False
-
-        async def events(self):
-            yield RoundStarted("r", 1, 1)
-            for piece in ("The code is ", f"**{FACT_ANSWER}**"):
-                yield AnswerDelta("r", piece)
-            await self.release.wait()
-            yield AnswerDelta("r", ", as the note says.")
-            yield Done("r", Answer(answer, "local"))
-
-        def cancel(self):
-            self.cancelled = True
+    fake_ollama.responder, fake_openai.responder = fact_worker, supervisor
+    fake_openai.stream_chunk_delay = 0.03
 
     async def scenario():
-        runs = []
-        window = make_window(make_services(fake_ollama, fake_openai))
-        window.run_factory = lambda request, services: (
-            runs.append(StreamingRun(request, services)) or runs[-1]
-        )
+        window = make_window(make_services(fake_ollama, fake_openai, chunk_chars=600))
         qtbot.addWidget(window)
-        drop_files(window, [note])
+        drop_files(window, [pdf])
         await until(lambda: documents_ready(window))
-        window.ask("What is the code?")
-        live = None
-        await until(lambda: window.chat.live is not None and window.chat.live.isVisible())
-        live = window.chat.live
-        await until(lambda: FACT_ANSWER in live.body.toPlainText(), what="streamed text")
-        assert live.answer is None and not window.chat.answers()  # still streaming
-        runs[0].release.set()
-        await until(lambda: window.chat.answers())
-        card = window.chat.answers()[0]
-        assert (
-            card is live
-            and card.body.toPlainText().strip() == f"The code is {FACT_ANSWER}, as the note says."
+        window.top_bar.set_protocol("minions")
+        seen: list[str] = []
+        window.vm.answerDelta.connect(
+            lambda _t: (
+                seen.append(window.chat.live.body.toPlainText()) if window.chat.live else None
+            )
         )
-        badges = [w.text() for w in card.findChildren(QLabel) if w.objectName() == "ProtocolBadge"]
-        assert badges == ["Local only"]
+        window.ask("What is the vault access code?")
+        await until(lambda: window.chat.answers(), timeout=30, what="the answer")
+        # what the live card showed, without its typing cursor
+        shown_while_busy = [text.rstrip(" ▍") for text in seen if text.rstrip(" ▍")]
+        final = window.chat.answers()[0].body.toPlainText().strip()
+        assert len(set(shown_while_busy)) >= 5  # it grew in the window as it was written
+        assert all(final.startswith(text) for text in shown_while_busy)
+        assert shown_while_busy[0] != final and FACT_ANSWER in final
         await close_window(window)
 
     run_in_qt_loop(scenario)
@@ -232,18 +233,18 @@ def test_view_model_reports_a_broken_event_stream_as_failed_and_is_not_stuck(qtb
 
     async def scenario():
         vm = RunViewModel()
-        failures = []
-        vm.failed.connect(lambda m, k, h: failures.append((m, k)))
+        busy = []
+        vm.busyChanged.connect(busy.append)
         final = await vm.consume(broken(), lambda: None)
-        assert final.message.endswith("boom") and failures and failures[0][1] == "internal"
-        assert vm.busy is False and vm.round == 1
+        assert isinstance(final, Failed) and final.kind == "internal"
+        assert final.message.endswith("boom")
+        assert vm.busy is False and busy == [True, False] and vm.round == 1
 
     run_in_qt_loop(scenario)
 
 
 def test_view_model_turns_events_into_signals(qtbot):
     from core.protocols import events as ev
-    from core.protocols.events import Answer
     from desktop.ui.run_view_model import RunViewModel
 
     stream = [
@@ -274,16 +275,14 @@ def test_view_model_turns_events_into_signals(qtbot):
         vm.jobsProgress.connect(lambda d, t: got.__setitem__("jobs", (d, t)))
         vm.tokensChanged.connect(lambda lo, cl: got.__setitem__("tokens", (lo, cl)))
         vm.egressChanged.connect(lambda n: got.__setitem__("egress", n))
-        vm.finished.connect(lambda a: got.__setitem__("answer", a.text))
         final = await vm.consume(events(), lambda: None)
-        assert isinstance(final, Done)
+        assert isinstance(final, Done) and final.answer.text == "The code is 7781."
         assert got == {
             "round": (1, 2),
             "question": "Find the code",
             "jobs": (3, 3),
             "tokens": (120, 60),
             "egress": 1234,
-            "answer": "The code is 7781.",
         }
         assert vm.jobs_failed == 1 and vm.streamed == "The code is 7781."
 

@@ -34,10 +34,10 @@ def test_key_typed_in_settings_goes_to_the_real_keyring_and_no_file(
         services = Services(
             Settings(remote_base_url=f"{fake_openai.url}/v1"), keys=ApiKeys(KeyringStore())
         )
-        services.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
         dialog = SettingsDialog(services)
         qtbot.addWidget(dialog)
         dialog.show()
+        await dialog.key_checked
         assert dialog.api_key.echoMode() == dialog.api_key.EchoMode.Password
         assert "SecretService" in dialog.key_backend.text() or "Secret" in dialog.key_backend.text()
         qtbot.keyClicks(dialog.api_key, KEY)
@@ -64,6 +64,7 @@ def test_key_typed_in_settings_goes_to_the_real_keyring_and_no_file(
         again = Services(keys=ApiKeys(KeyringStore()))
         dialog2 = SettingsDialog(again)
         qtbot.addWidget(dialog2)
+        await dialog2.key_checked
         assert "stored in the OS keyring" in dialog2.key_status.text()
         assert dialog2.remove_key_button.isEnabled()
         await dialog2.remove_key()
@@ -107,6 +108,7 @@ def test_memory_only_key_store_is_named_and_warned_about(qtbot, fake_ollama: Oll
         services = Services(keys=keys)
         dialog = SettingsDialog(services)
         qtbot.addWidget(dialog)
+        await dialog.key_checked  # the key store is read in a thread, off the loop
         assert "memory (this session only)" in dialog.key_backend.text()
         assert "No OS keyring" in dialog.key_backend.text()
         await services.aclose()
@@ -128,5 +130,52 @@ def test_picking_models_in_the_top_bar_updates_the_settings(qtbot, fake_ollama: 
         await until(lambda: window.services.settings.local_model == "qwen3:4b")
         assert window.top_bar.cloud_model.currentText() == window.services.settings.remote_model
         await close_window(window)
+
+    run_in_qt_loop(scenario)
+
+
+def test_settings_say_which_values_the_environment_overrides(
+    qtbot, monkeypatch, fake_ollama: OllamaFake
+):
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:11999")
+    monkeypatch.setenv("MINIONS_REMOTE_MODEL", "gpt-4.1")
+
+    async def scenario():
+        services = make_services(fake_ollama, None)
+        dialog = SettingsDialog(services)
+        qtbot.addWidget(dialog)
+        await dialog.key_checked
+        assert dialog.ollama_host.text() == fake_ollama.url  # the file's value, to edit
+        assert "http://127.0.0.1:11999" in dialog.sources["ollama_host"].text()
+        assert "OLLAMA_HOST" in dialog.sources["ollama_host"].text()
+        assert "MINIONS_REMOTE_MODEL" in dialog.sources["remote_model"].text()
+        assert "remote_base_url" not in dialog.sources  # OPENAI_BASE_URL is not set
+        await services.aclose()
+
+    run_in_qt_loop(scenario)
+
+
+def test_default_protocol_offers_auto_and_the_supervisor_switch_warns(
+    qtbot, fake_ollama: OllamaFake
+):
+    async def scenario():
+        services = make_services(fake_ollama, None)
+        dialog = SettingsDialog(services)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        protocols = [dialog.protocol.itemData(i) for i in range(dialog.protocol.count())]
+        assert protocols[0] == "auto" and set(protocols) == {"auto", "minions", "minion",
+                                                             "local", "cloud"}  # fmt: skip
+        dialog.tabs.setCurrentIndex(1)
+        assert not dialog.supervisor_here.isChecked()  # off by default
+        assert not dialog.supervisor_warning.isVisible()
+        dialog.supervisor_here.setChecked(True)
+        assert dialog.supervisor_warning.isVisible()
+        assert "not be audited" in dialog.supervisor_warning.text()
+        dialog.protocol.setCurrentIndex(dialog.protocol.findData("auto"))
+        await dialog.save()
+        saved = Settings.model_validate_json(settings_path().read_text())
+        assert saved.supervisor_on_this_computer and saved.protocol == "auto"
+        await services.aclose()
 
     run_in_qt_loop(scenario)

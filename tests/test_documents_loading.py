@@ -127,15 +127,15 @@ def test_text_named_pdf_is_not_a_pdf(tmp_path: Path) -> None:
     assert "not a valid PDF" in error.message
 
 
-def test_pdf_without_text_layer_looks_scanned(tmp_path: Path) -> None:
+def test_pdf_without_text_layer_and_nothing_for_ocr_is_refused(tmp_path: Path) -> None:
     error = refused(write(tmp_path, "scan.pdf", make_pdf([[], [], []])), "scanned")
-    assert "scanned" in error.message and "OCR is not available" in error.message
+    assert error.message == "scan.pdf has no text layer, and OCR found no text on its pages."
 
 
 def test_pdf_with_some_blank_pages_warns_and_keeps_numbering(tmp_path: Path) -> None:
     doc = load_document_sync(write(tmp_path, "mixed.pdf", make_pdf([["one"], [], [], ["four"]])))
     assert [doc.page_text(n) for n in (1, 2, 3, 4)] == ["one", "", "", "four"]
-    assert doc.warnings == ["Pages 2–3: no text layer (blank or scanned); not included."]
+    assert doc.warnings == ["Pages 2–3: no text, not even by OCR (blank pages); not included."]
 
 
 # --- Word --------------------------------------------------------------------------------
@@ -263,9 +263,9 @@ def test_binary_named_txt_is_refused(tmp_path: Path) -> None:
         detect_kind(tmp_path / "data.txt")
 
 
-def test_image_named_txt_says_what_it_is(tmp_path: Path) -> None:
-    png = b"\x89PNG\r\n\x1a\n" + os.urandom(512)
-    assert "PNG image" in refused(write(tmp_path, "photo.txt", png), "binary").message
+def test_unsupported_image_named_txt_says_what_it_is(tmp_path: Path) -> None:
+    gif = b"GIF89a" + os.urandom(512)
+    assert "GIF image" in refused(write(tmp_path, "photo.txt", gif), "binary").message
 
 
 def test_binary_tail_after_text_start_is_refused(tmp_path: Path) -> None:
@@ -305,9 +305,9 @@ def test_file_without_permission_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_unsupported_type_lists_the_supported_ones(tmp_path: Path) -> None:
-    error = refused(write(tmp_path, "slides.pptx", b"PK\x03\x04rest"), "unsupported")
+    error = refused(write(tmp_path, "slides.key", b"PK\x03\x04rest"), "unsupported")
     assert "Supported:" in error.message
-    for extension in (".pdf", ".docx", ".txt", ".md", ".html", ".csv", ".py"):
+    for extension in (".pdf", ".docx", ".xlsx", ".pptx", ".odt", ".epub", ".eml", ".png"):
         assert extension in error.message
 
 

@@ -34,7 +34,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> Extraction:
         raise AssertionError("the file was parsed again")
 
-    monkeypatch.setattr(loading_module, "load_pdf", fail)
+    monkeypatch.setattr(loading_module, "extract", fail)
 
 
 def test_second_load_comes_from_the_cache(
@@ -185,3 +185,52 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     big.write_text("x" * 3000, encoding="utf-8")
     assert main(["docs", "inspect", str(big), "--max-mb", "0.001"]) == 1
     assert "--max-mb" in capsys.readouterr().err
+
+
+def test_unchanged_file_is_not_even_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    path = tmp_path / "notes.txt"
+    path.write_text("First version of the notes.\n", encoding="utf-8")
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+    first = load_document_sync(path)
+    reads: list[Path] = []
+    original = loading_module._read
+
+    def counting(handle, *args):  # type: ignore[no-untyped-def]
+        reads.append(Path(handle.name))
+        return original(handle, *args)
+
+    monkeypatch.setattr(loading_module, "_read", counting)
+    forbid_parsing(monkeypatch)
+    again = load_document_sync(path)
+    assert (again.id, again.text, again.size_bytes) == (first.id, first.text, first.size_bytes)
+    assert reads == []  # known by its size, times and inode: the cached text was enough
+
+    path.write_text("Second version, same length!\n"[: len(first.text)], encoding="utf-8")
+    monkeypatch.undo()
+    changed = load_document_sync(path)
+    assert changed.text != first.text and changed.id != first.id
+
+
+def test_file_changed_just_before_it_was_recorded_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "fresh.txt"
+    path.write_text("Written a moment ago.\n", encoding="utf-8")
+    load_document_sync(path)
+    reads: list[int] = []
+    original = loading_module._read
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(loading_module, "_read", counting)
+    forbid_parsing(monkeypatch)
+    assert load_document_sync(path).text == "Written a moment ago.\n"
+    assert reads == [1]  # read and hashed, then found in the cache by its content

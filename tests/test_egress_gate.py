@@ -11,7 +11,7 @@ import pytest
 
 from core.clients.base import ClientError, ErrorKind
 from core.privacy.audit import AuditStore
-from core.privacy.endpoints import is_loopback_url
+from core.privacy.endpoints import Seat, destination, is_loopback_url
 from core.privacy.gate import Decision, EgressPolicy, egress_context
 from core.storage.paths import audit_db_path
 from tests.helpers import cloud_client, make_gate, ollama_client
@@ -24,7 +24,7 @@ def ask(text: str) -> list[dict[str, str]]:
 
 
 async def test_audit_holds_every_request_byte_for_byte(fake_openai):
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     client = cloud_client(fake_openai, gate)
     fake_openai.fail_next(429, headers={"retry-after": "0"})
     with egress_context(conversation_id="conv-1", run_id="run-1"):
@@ -41,7 +41,7 @@ async def test_audit_holds_every_request_byte_for_byte(fake_openai):
 
 
 async def test_each_record_is_committed_before_the_cloud_receives_it(fake_openai):
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     seen_on_disk: list[bool] = []
 
     def check_disk(request):
@@ -59,7 +59,7 @@ async def test_each_record_is_committed_before_the_cloud_receives_it(fake_openai
 
 
 async def test_replies_are_recorded_with_status_and_usage(fake_openai):
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     client = cloud_client(fake_openai, gate)
     result = await client.chat(ask("How much?"))
     request, response = gate.audit.records()
@@ -74,7 +74,7 @@ async def test_replies_are_recorded_with_status_and_usage(fake_openai):
 
 
 async def test_streamed_reply_usage_is_recorded(fake_openai):
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     client = cloud_client(fake_openai, gate)
     result = await client.chat(ask("stream"), on_token=lambda _: None)
     response = gate.audit.records(kind="response")[0]
@@ -83,7 +83,7 @@ async def test_streamed_reply_usage_is_recorded(fake_openai):
 
 
 async def test_local_only_refuses_every_egress_and_sends_nothing(fake_openai):
-    gate = make_gate(fake_openai, policy=EgressPolicy(local_only=True))
+    gate = make_gate(EgressPolicy(local_only=True))
     client = cloud_client(fake_openai, gate)
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("secret"))
@@ -93,10 +93,15 @@ async def test_local_only_refuses_every_egress_and_sends_nothing(fake_openai):
     await client.aclose()
 
 
+# A worker server on another machine: the decision made for such a host, carried by a
+# client that (having no other machine here) still talks to the fake on 127.0.0.1.
+ANOTHER_MACHINE = destination(Seat.WORKER, "http://192.168.1.20:11434")
+
+
 async def test_local_only_also_covers_an_ollama_server_on_another_host(fake_ollama):
-    gate = make_gate(fake_ollama, policy=EgressPolicy(local_only=True))
-    client = ollama_client(fake_ollama, gate)
-    assert client.local is False
+    gate = make_gate(EgressPolicy(local_only=True))
+    client = ollama_client(fake_ollama, gate, where=ANOTHER_MACHINE)
+    assert client.egress is True
     with pytest.raises(ClientError) as caught:
         await client.chat(ask("secret"))
     assert caught.value.kind is ErrorKind.BLOCKED
@@ -105,12 +110,73 @@ async def test_local_only_also_covers_an_ollama_server_on_another_host(fake_olla
 
 
 async def test_remote_ollama_is_audited_like_the_cloud(fake_ollama):
-    gate = make_gate(fake_ollama)
-    client = ollama_client(fake_ollama, gate)
+    gate = make_gate()
+    client = ollama_client(fake_ollama, gate, where=ANOTHER_MACHINE)
     await client.chat(ask("over the network"))
     audited = {r.body for r in gate.audit.records(kind="request")}
     assert {r.body for r in fake_ollama.requests} == audited  # /api/show and /api/chat
+    assert all(
+        r.meta["destination"]["seat"] == "worker" for r in gate.audit.records(kind="request")
+    )
     await client.aclose()
+
+
+async def test_a_local_ollama_worker_is_not_egress(fake_ollama):
+    gate = make_gate()
+    client = ollama_client(fake_ollama, gate)
+    assert client.egress is False
+    await client.chat(ask("on this machine"))
+    assert fake_ollama.requests and gate.audit.records() == []
+    await client.aclose()
+
+
+async def test_the_supervisor_on_loopback_is_egress_and_says_where_it_went(fake_openai):
+    """A proxy on 127.0.0.1 (LiteLLM, an SSH tunnel) is the cloud as far as we can tell."""
+    gate = make_gate()
+    client = cloud_client(fake_openai, gate)
+    assert client.egress is True
+    await client.chat(ask("through a proxy"))
+    sent = gate.audit.records(kind="request")
+    assert [r.body for r in sent] == [r.body for r in fake_openai.requests]
+    where = sent[0].meta["destination"]
+    assert where == {
+        "seat": "supervisor",
+        "host": "127.0.0.1",
+        "port": fake_openai.port,
+        "loopback": True,
+    }
+    await client.aclose()
+
+
+async def test_only_the_users_word_makes_a_loopback_supervisor_local(fake_openai):
+    gate = make_gate()
+    client = cloud_client(fake_openai, gate, on_this_computer=True)
+    assert client.egress is False
+    await client.chat(ask("a llama.cpp server on this computer"))
+    assert fake_openai.requests and gate.audit.records() == []
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("seat", "url", "declared", "egress"),
+    [
+        (Seat.SUPERVISOR, "https://api.openai.com/v1", False, True),
+        (Seat.SUPERVISOR, "http://127.0.0.1:4000/v1", False, True),  # a proxy
+        (Seat.SUPERVISOR, "http://localhost:8080/v1", True, False),  # the user said so
+        (Seat.SUPERVISOR, "https://api.openai.com/v1", True, True),  # not this computer
+        (Seat.WORKER, "http://127.0.0.1:11434", False, False),
+        (Seat.WORKER, "http://[::ffff:127.0.0.1]:11434", False, False),
+        (Seat.WORKER, "http://192.168.1.20:11434", False, True),
+        (Seat.WORKER, "http://gpu-box.lan:11434", False, True),
+    ],
+)
+def test_egress_is_decided_by_seat_then_by_host(seat, url, declared, egress):
+    assert destination(seat, url, on_this_computer=declared).egress is egress
+
+
+async def test_a_request_to_another_host_is_egress_whatever_was_decided(fake_ollama):
+    """A redirect or a changed URL cannot slip past: a non-loopback host is always egress."""
+    assert make_gate().leaves(destination(Seat.WORKER, "http://127.0.0.1:1"), "10.1.2.3")
 
 
 async def test_confirmation_can_deny_or_allow_a_whole_run(fake_openai):
@@ -120,7 +186,7 @@ async def test_confirmation_can_deny_or_allow_a_whole_run(fake_openai):
         asked.append(outbound)
         return Decision.DENY if len(asked) == 1 else Decision.ALLOW_RUN
 
-    gate = make_gate(fake_openai, policy=EgressPolicy(confirm=confirm))
+    gate = make_gate(EgressPolicy(confirm=confirm))
     client = cloud_client(fake_openai, gate)
     with egress_context(run_id="r1"):
         with pytest.raises(ClientError) as caught:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from core.clients.guard import guarded
 from core.privacy.gate import egress_context
 from core.privacy.provenance import ProvenanceIndex
 from core.privacy.redaction import Redactor
@@ -32,7 +33,7 @@ def received_text(fake) -> str:
 
 async def test_never_send_excerpt_is_withheld_and_the_run_is_told(fake_openai):
     notices: list[str] = []
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = guarded(cloud_client(fake_openai, make_gate()))
     outbound = f"Worker found: {SECRET_DOC} Also: {PUBLIC_DOC}"
     with egress_context(
         provenance=index(),
@@ -50,7 +51,7 @@ async def test_never_send_excerpt_is_withheld_and_the_run_is_told(fake_openai):
 
 
 async def test_without_the_mark_the_audit_flags_the_spans_that_carried_it(fake_openai):
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     client = cloud_client(fake_openai, gate)
     with egress_context(provenance=index()):
         await client.chat([{"role": "user", "content": f"Worker found: {SECRET_DOC}"}])
@@ -64,7 +65,7 @@ async def test_without_the_mark_the_audit_flags_the_spans_that_carried_it(fake_o
 
 
 async def test_user_text_is_flagged_as_the_users_own(fake_openai):
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     client = cloud_client(fake_openai, gate)
     with egress_context(provenance=index()):
         await client.chat(
@@ -78,7 +79,7 @@ async def test_user_text_is_flagged_as_the_users_own(fake_openai):
 async def test_redaction_keeps_identifiers_local_and_restores_them_in_the_answer(fake_openai):
     email, iban = "jane.doe@example.com", "DE89370400440532013000"
     fake_openai.responder = lambda req: "Write to " + req["messages"][-1]["content"].split()[-1]
-    client = cloud_client(fake_openai, make_gate(fake_openai))
+    client = guarded(cloud_client(fake_openai, make_gate()))
     redactor = Redactor()
     with egress_context(redactor=redactor):
         result = await client.chat([{"role": "user", "content": f"IBAN {iban} belongs to {email}"}])
@@ -89,3 +90,34 @@ async def test_redaction_keeps_identifiers_local_and_restores_them_in_the_answer
     body = json.loads(fake_openai.requests[0].body)
     assert body["messages"][0]["content"] == "IBAN [IBAN_1] belongs to [EMAIL_1]"
     await client.aclose()
+
+
+async def test_placeholders_are_restored_in_a_streamed_reply_split_anywhere(fake_openai):
+    """The fake streams eight characters per chunk, so placeholders arrive in pieces."""
+    email, phone = "jane.doe@example.com", "+44 20 7946 0958"
+    fake_openai.responder = lambda req: (
+        "Reach [EMAIL_1] or call [PHONE_1]; EMAIL_1 is the main address."
+    )
+    client = guarded(cloud_client(fake_openai, make_gate()))
+    redactor = Redactor()
+    pieces: list[str] = []
+    with egress_context(redactor=redactor):
+        result = await client.chat(
+            [{"role": "user", "content": f"Contact {email}, phone {phone}"}], on_token=pieces.append
+        )
+    expected = f"Reach {email} or call {phone}; {email} is the main address."
+    assert len(pieces) > 3 and "".join(pieces) == expected == result.text
+    assert email not in received_text(fake_openai)
+    await client.aclose()
+
+
+async def test_only_egress_clients_are_wrapped_and_only_once(fake_openai, fake_ollama):
+    from tests.helpers import ollama_client
+
+    gate = make_gate()
+    cloud, worker = cloud_client(fake_openai, gate), ollama_client(fake_ollama, gate)
+    wrapped = guarded(cloud)
+    assert wrapped is not cloud and wrapped.egress and guarded(wrapped) is wrapped
+    assert guarded(worker) is worker
+    await cloud.aclose()
+    await worker.aclose()

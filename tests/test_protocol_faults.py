@@ -221,7 +221,9 @@ async def test_cancel_stops_every_job_within_a_second(
 ) -> None:
     fake_ollama.responder = fact_worker
     fake_ollama.latency = 30  # every job would take half a minute
-    fake_openai.responder = minions_supervisor()
+    fake_openai.responder = minions_supervisor(
+        [{"task": "What is the vault access code?", "read": "all"}]  # many jobs at once
+    )
     services = make_services(fake_ollama, fake_openai, parallelism=4)
     run = start_run(services, fake_openai, pages=20)
     await services.local_client()
@@ -232,7 +234,10 @@ async def test_cancel_stops_every_job_within_a_second(
     async for event in run.events():
         events.append(event)
         if isinstance(event, JobStarted) and len(of_type(events, JobStarted)) == OPEN:
-            await asyncio.sleep(0.2)  # let the open requests reach the server
+            deadline = time.monotonic() + 10  # let the open requests reach the server
+            while len(fake_ollama.requests_to("/api/chat")) < OPEN:
+                assert time.monotonic() < deadline, "the jobs never reached the server"
+                await asyncio.sleep(0.02)
             cancelled_at = time.monotonic()
             run.cancel()
     elapsed = time.monotonic() - cancelled_at

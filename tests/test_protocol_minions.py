@@ -76,7 +76,10 @@ async def test_each_job_is_its_own_worker_request(
     doc = make_document(pages=10, page_chars=1500, fact_page=4)
     chunks = chunk_document(doc, target_chars=CHUNK_CHARS)
     fake_ollama.responder = fact_worker
-    two_tasks = [{"task": "What is the vault access code?"}, {"task": "Who owns the archive?"}]
+    two_tasks = [
+        {"task": "What is the vault access code?", "read": "all"},
+        {"task": "Who owns the archive?", "read": "all"},
+    ]
     fake_openai.responder = minions_supervisor(two_tasks)
     services = make_services(fake_ollama, fake_openai)
     run = Run(RunRequest("What is the code?", [doc]), services, chunk_chars=CHUNK_CHARS)
@@ -126,7 +129,7 @@ async def test_keywords_and_pages_filter_chunks_locally(
     doc = make_document(pages=20, page_chars=1500, fact_page=12)
     fake_ollama.responder = fact_worker
     plan = [
-        {"task": "What is the vault code?", "keywords": ["vault"]},
+        {"task": "What is the vault code?", "keywords": ["vault"], "read": "all"},
         {"task": "Summarise the budget", "page_from": 3, "page_to": 4},
     ]
     fake_openai.responder = minions_supervisor(plan)

@@ -47,8 +47,7 @@ class RecordingClient:
 
     def __init__(self, inner: EmbeddedClient) -> None:
         self.inner = inner
-        self.model, self.endpoint, self.local = inner.model, inner.endpoint, inner.local
-        self.egress = inner.egress
+        self.model, self.endpoint, self.egress = inner.model, inner.endpoint, inner.egress
         self.replies: list[str] = []
 
     async def chat(self, messages: Sequence[Message], **kwargs: Any) -> ChatResult:

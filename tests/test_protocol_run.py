@@ -198,7 +198,7 @@ async def test_minions_citation_lands_on_the_right_pdf_page(
 def test_python_api_minion_and_minions_return_a_final_answer(
     fake_ollama: OllamaFake, fake_openai: OpenAIFake
 ) -> None:
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     text = make_document(pages=6, page_chars=1500, fact_page=5).text
     local, remote = ollama_client(fake_ollama, gate), cloud_client(fake_openai, gate)
 
@@ -227,7 +227,7 @@ def test_python_api_raises_a_clear_error_when_the_run_fails(
     fake_ollama: OllamaFake, fake_openai: OpenAIFake
 ) -> None:
     fake_ollama.models = {"llama3.2:3b": 2048}
-    gate = make_gate(fake_openai)
+    gate = make_gate()
     local, remote = ollama_client(fake_ollama, gate), cloud_client(fake_openai, gate)
     with pytest.raises(ProtocolError) as caught:
         Minion(local, remote)(task="Code?", context=["word " * 10_000])

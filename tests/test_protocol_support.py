@@ -1,7 +1,8 @@
 """Builders shared by the protocol and CLI tests (this module holds no tests itself).
 
-The cloud fake runs on 127.0.0.1, so the services' gate is told to treat its port as
-remote: its requests are then egress, audited exactly as a real cloud call would be.
+The cloud fake runs on 127.0.0.1, exactly as a cloud reached through a local proxy: the
+supervisor seat is egress whatever its host, so its requests are audited as a real cloud
+call would be, with no test-only switch.
 """
 
 from __future__ import annotations
@@ -101,10 +102,7 @@ def make_services(
     keys = ApiKeys(MemoryStore())
     if fake_openai is not None:
         keys.store.set("cloud-api-key", fake_openai.api_key)
-    services = Services(Settings(**{**base, **settings}), keys=keys)
-    if fake_openai is not None:
-        services.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
-    return services
+    return Services(Settings(**{**base, **settings}), keys=keys)
 
 
 async def collect(run: Run) -> list[RunEvent]:

@@ -11,6 +11,7 @@ from itertools import pairwise
 
 import pytest
 
+from core.privacy import shingles
 from core.privacy.provenance import ProvenanceIndex, Span, contains_run_from, leak_coverage
 
 CONTRACT = (
@@ -279,3 +280,103 @@ def test_thousand_page_corpus_smoke() -> None:
     assert len(doc_spans) == 1
     assert doc_spans[0].page == page_no
     assert isinstance(doc_spans[0], Span)
+
+
+# --- shingle arrays: cached, checked word by word -------------------------------------------
+
+
+def big_document(pages: int = 60) -> tuple[str, list[int]]:
+    """Over the cache threshold: paged prose of a small vocabulary (many repeated phrases)."""
+    rng = random.Random(5)
+    vocab = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "ledger",
+        "account",
+        "supplier",
+        "invoice",
+        "review",
+        "budget",
+    ]
+    texts = [" ".join(rng.choice(vocab) for _ in range(400)) + ".\n" for _ in range(pages)]
+    starts = [sum(len(t) for t in texts[:k]) for k in range(pages)]
+    return "".join(texts), starts
+
+
+def test_large_documents_are_indexed_once_into_the_cache(
+    monkeypatch: pytest.MonkeyPatch, minions_home
+) -> None:
+    text, starts = big_document()
+    assert len(text) >= shingles.CACHE_MIN_CHARS
+    copied = " ".join(text.split()[5000:5030])
+    first = ProvenanceIndex([("big", text, lambda off: bisect_right(starts, off))])
+    assert list((minions_home / "cache" / "provenance").glob("*/meta.json"))
+
+    def rebuild(*args: object) -> None:
+        raise AssertionError("the shingles were built again")
+
+    monkeypatch.setattr(shingles, "_build", rebuild)
+    again = ProvenanceIndex([("big", text, lambda off: bisect_right(starts, off))])
+    for idx in (first, again):
+        [span] = idx.find_spans(f"Quote: {copied.upper()} (end)")
+        assert span.doc_start is not None and span.doc_end is not None
+        assert words(text[span.doc_start : span.doc_end]) == words(copied)
+
+
+def test_a_damaged_cache_is_rebuilt(minions_home) -> None:
+    text, _ = big_document(40)
+    ProvenanceIndex([("big", text, None)])
+    [folder] = (minions_home / "cache" / "provenance").iterdir()
+    (folder / "hashes.npy").write_bytes(b"garbage")
+    copied = " ".join(text.split()[700:720])
+    [span] = ProvenanceIndex([("big", text, None)]).find_spans(copied)
+    assert span.source == "document" and (span.end - span.start) == len(copied)
+
+
+def test_a_hash_hit_is_checked_against_the_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every word hashes alike, so every shingle collides with every other: only the
+    # word-by-word check can tell a copied run from model-written text.
+    monkeypatch.setattr(
+        shingles, "_crc32s", lambda words: __import__("numpy").ones(len(words), dtype="uint64")
+    )
+    idx = index()
+    assert idx.find_spans("nothing here was copied from the contract at all, not one run") == []
+    copied = "terminate this agreement with ninety days written notice to the other party"
+    [span] = idx.find_spans(f"It says {copied}.")
+    assert span.doc_start is not None and CONTRACT[span.doc_start : span.doc_end] == copied
+
+
+def test_large_non_ascii_documents_match_like_small_ones() -> None:
+    text, _ = big_document(40)
+    sentence = "Die Straße zur Bibliothek ist während der Renovierung für den Verkehr gesperrt"
+    text = text[:30000] + f" {sentence}, ﬁnanziert vom Amt. " + text[30000:]
+    assert len(text) >= shingles.CACHE_MIN_CHARS
+    idx = ProvenanceIndex([("de", text, None)])
+    [span] = idx.find_spans(f"Quote: {sentence.upper()}")  # STRASSE: case-folded like the text
+    assert span.doc_start is not None
+    assert text[span.doc_start : span.doc_end] == sentence
+    [fi] = idx.find_spans("zur Renovierung für den Verkehr gesperrt, finanziert vom Amt")
+    assert fi.doc_start is not None and "ﬁnanziert" in text[fi.doc_start : fi.doc_end]
+
+
+def test_the_longer_run_says_whose_words_they_are():
+    """A typed question that repeats a line of the document is the user's; a finding that
+    quotes the document past the question's words is the document's."""
+    doc = (
+        "Archive notes. The vault access code for the Harwick archive is 7781-KESTREL and "
+        "it changes every May when the auditors come."
+    )
+    question = "What is the vault access code for the Harwick archive, and where is it written?"
+    idx = ProvenanceIndex([("doc", doc, None)], [question])
+    asked = f"Question: {question}"
+    [span] = idx.find_spans(asked)
+    assert span.source == "user" and asked[span.start : span.end].startswith("What is the vault")
+    finding = (
+        "F1 [D1 p.1] The vault access code for the Harwick archive is 7781-KESTREL and it changes"
+    )
+    [span] = idx.find_spans(finding)
+    assert span.source == "document" and "7781-KESTREL" in finding[span.start : span.end]

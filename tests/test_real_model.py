@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from core.clients.embedded import EmbeddedClient
 from core.clients.openai_client import OpenAIClient
+from core.privacy.endpoints import Seat
 from core.protocols import prompts
 from core.protocols.schemas import JobOutput
 from tests.helpers import make_gate
@@ -147,8 +148,8 @@ async def test_embedded_stop_drops_the_queued_jobs():
 
 
 async def test_llama_cpp_server_through_the_openai_client_validates(llama_server):
-    client = OpenAIClient("smollm2", make_gate(), base_url=llama_server)
-    assert client.local  # a loopback server: nothing is egress
+    client = OpenAIClient("smollm2", make_gate(), base_url=llama_server, seat=Seat.WORKER)
+    assert not client.egress  # built for the worker seat on loopback: nothing is egress
     result = await client.chat(QUESTION, schema=Finding, max_tokens=300, temperature=0.0)
     assert isinstance(result.parsed, Finding)
     assert Finding.model_validate_json(result.text) == result.parsed

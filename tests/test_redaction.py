@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from core.privacy.redaction import Finding, Redactor, find_identifiers, iban_ok, luhn_ok
+from core.privacy.redaction import KINDS, Finding, Redactor, find_identifiers, iban_ok, luhn_ok
 
 
 def kinds_of(text: str) -> list[tuple[str, str]]:
@@ -241,6 +241,57 @@ def test_json_round_trip_continues_the_conversation() -> None:
     assert again.restore("[EMAIL_1]") == "a@b.io"
 
 
+@pytest.mark.parametrize(
+    ("kind", "forms"),
+    [
+        (
+            "PHONE",
+            ["+44 20 7946 0958", "+44 (0)20 7946 0958", "0044 20 7946 0958", "+44-20-7946-0958"],
+        ),
+        ("CARD", ["4111 1111 1111 1111", "4111.1111.1111.1111", "4111111111111111"]),
+        (
+            "IBAN",
+            [
+                "GB82 WEST 1234 5698 7654 32",
+                "gb82west12345698765432",
+                "GB82-WEST-1234-5698-7654-32",
+            ],
+        ),
+        ("EMAIL", ["Jane.Doe@Example.org", "jane.doe (at) example (dot) org"]),
+        ("IP", ["2001:db8::1", "2001:0DB8:0000:0000:0000:0000:0000:0001"]),
+    ],
+)
+def test_one_value_written_many_ways_keeps_one_placeholder(kind: str, forms: list[str]) -> None:
+    r = Redactor()
+    redacted = [r.redact(f"see {form} here") for form in forms]
+    assert redacted == [f"see [{kind}_1] here"] * len(forms)
+
+
+def test_json_round_trip_is_exact() -> None:
+    r = Redactor()
+    r.redact("[NAME_1] is a template. Dear Anna Berg,\ncall +44 20 7946 0958 or a@b.io")
+    r.redact("Berg paid with 4111 1111 1111 1111 from DE89370400440532013000")
+    stored = r.to_json()
+    again = Redactor.from_json(stored)
+    assert again.to_json() == stored
+    assert again.mapping == r.mapping
+    assert again.redact("Anna Berg and Berg, +44 (0)20 7946 0958") == r.redact(
+        "Anna Berg and Berg, +44 (0)20 7946 0958"
+    )
+
+
+def test_version_1_mapping_gains_the_kinds_added_since() -> None:
+    v1 = (
+        '{"version": 1, "kinds": ["EMAIL", "IBAN", "CARD", "ID", "IP", "PHONE"], '
+        '"entries": [{"placeholder": "[EMAIL_1]", "original": "a@b.io"}], "reserved": []}'
+    )
+    r = Redactor.from_json(v1)
+    assert r.kinds == KINDS
+    assert r.redact("a@b.io, Dear Anna Berg,\nhi") == "[EMAIL_1], Dear [NAME_1],\nhi"
+    limited = v1.replace('"IBAN", "CARD", "ID", "IP", "PHONE"', '"PHONE"')
+    assert Redactor.from_json(limited).kinds == ("EMAIL", "PHONE")
+
+
 def test_from_json_rejects_unknown_version() -> None:
     with pytest.raises(ValueError):
         Redactor.from_json('{"version": 99, "entries": []}')
@@ -278,3 +329,22 @@ def test_redacting_a_megabyte_smoke() -> None:
     print(f"\nredacted {len(text) / 1e6:.2f} MB in {took * 1000:.0f} ms")
     assert sorted(r.mapping) == ["[CARD_1]", "[EMAIL_1]", "[PHONE_1]"]
     assert r.restore(redacted) == text
+
+
+# --- the protocols' own text ----------------------------------------------------------------
+
+
+def test_the_protocols_prompts_and_findings_pass_unchanged() -> None:
+    """Redaction runs on everything sent to the supervisor, the app's own words included."""
+    from core.protocols import prompts
+
+    texts = [v for n, v in vars(prompts).items() if n.isupper() and isinstance(v, str)]
+    findings = "1 [report.pdf p. 3-4] Revenue rose 4.5% to $1,234,567 in 2023.\n2 [memo.docx] none"
+    for message in [
+        *prompts.minions_plan("What was revenue in 2023?", "report.pdf (12 pages)", "", 500),
+        *prompts.minions_synthesize("What was revenue in 2023?", findings, "", last=False),
+        prompts.minion_report("Revenue was $1,234,567 (page 4).", last=True),
+    ]:
+        texts.append(message["content"])
+    for text in texts:
+        assert Redactor().redact(text) == text

@@ -6,8 +6,9 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+from core.privacy.anchor import AnchorMode
 from core.services import Services
-from core.storage.secrets import ApiKeys, KeyringStore, MemoryStore, scrub
+from core.storage.secrets import ApiKeys, KeyringStore, LazyKeyringStore, MemoryStore, scrub
 from core.storage.settings import Settings, save_settings
 from tests.helpers import files_containing, real_keyring
 
@@ -36,7 +37,6 @@ async def test_key_is_in_no_file_after_use(minions_home, fake_openai):
     settings = Settings(remote_base_url=f"{fake_openai.url}/v1")
     save_settings(settings)
     services = Services(settings, keys=keys)
-    services.gate.remote_hosts = frozenset({f"127.0.0.1:{fake_openai.port}"})
     result = await services.remote_client().chat([{"role": "user", "content": "hello"}])
     assert result.text  # the key from the keyring was accepted by the server
     assert fake_openai.requests[-1].headers["authorization"] == f"Bearer {KEY}"
@@ -78,3 +78,20 @@ def test_scrub_hides_the_key_and_its_pieces():
     text = f"Incorrect API key provided: {KEY[:12]}...{KEY[-8:]} and {KEY}"
     cleaned = scrub(text, KEY)
     assert KEY not in cleaned and KEY[:12] not in cleaned and KEY[-8:] not in cleaned
+
+
+def test_services_look_for_the_keyring_only_when_the_audit_first_needs_it(minions_home):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        services = Services(Settings())
+        assert isinstance(services.audit.anchor._store, LazyKeyringStore)
+        services.audit.append(kind="request", endpoint="https://x", body=b"{}", model="m")
+        services.audit.flush_anchor()
+        # No keyring works: at its first use the anchor fell back to this session's memory.
+        assert services.audit.mode is AnchorMode.SESSION
+        assert "anchored in memory for this session only" in services.audit.anchor.warning
+        assert services.audit.verify().ok
+        services.audit.close()
+    finally:
+        keyring.set_keyring(previous)

@@ -7,39 +7,47 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 
-# Each module adds its sub-commands with ``register(subparsers)``; a handler returns
-# the process exit code.
-_COMMAND_MODULES = ("core.cli.ask", "core.cli.models", "core.cli.audit", "core.cli.docs")
+from core.errors import ErrorKind, MinionsError
+
+# Each command's module adds its parser with ``register(subparsers)``; a handler returns the
+# process exit code. The commands are named here so that ``minions --help`` lists them
+# without importing them: a command's module, and the libraries it needs (the model
+# clients, the file parsers), load only when that command runs.
+COMMANDS: dict[str, tuple[str, str]] = {  # name -> (module, the one line --help shows)
+    "ask": ("core.cli.ask", "ask a question about documents"),
+    "history": ("core.cli.history", "conversations kept by the app and the CLI"),
+    "models": ("core.cli.models", "list the local runtime's models"),
+    "audit": ("core.cli.audit", "the record of every request sent off this machine"),
+    "docs": ("core.cli.docs", "look at documents the way the app reads them"),
+}
 
 
-class CliError(Exception):
+class CliError(MinionsError):
     """An error the command line reports as one line on stderr, with what to do about it."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: str, hint: str = "", kind: ErrorKind = ErrorKind.USAGE) -> None:
+        super().__init__(kind, message, hint)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: the full options of the command it names, one line for the rest."""
     parser = argparse.ArgumentParser(
         prog="minions",
         description="Ask questions about private documents with a local worker and a cloud supervisor.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that command is not built yet
-                continue
-            raise
-        module.register(subparsers)
+    words = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((word for word in words if not word.startswith("-")), None)
+    for name, (module, help_text) in COMMANDS.items():
+        if name == chosen:
+            import_module(module).register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code = args.handler(args)
@@ -53,6 +61,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def describe_error(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    hint = getattr(exc, "hint", None)
-    return f"{message} ({hint})" if hint else message
+    """One line: what happened and, for our own errors, what to do about it."""
+    return str(exc) or type(exc).__name__

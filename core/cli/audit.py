@@ -11,9 +11,10 @@ from typing import Any
 
 from core.cli import CliError
 from core.privacy.audit import AuditStore, EgressRecord
-from core.privacy.export import export_text, summary
+from core.privacy.export import destination, export_text, summary
 from core.privacy.leaks import document_leaks
 from core.storage.paths import audit_db_path
+from core.storage.secrets import default_store
 
 
 def register(subparsers: Any) -> None:
@@ -29,19 +30,23 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser("show", help="one record with its full body")
     show.add_argument("id", type=int, metavar="ID")
     show.set_defaults(handler=handle_show)
-    verify = commands.add_parser("verify", help="check the hash chain (exit 0 only if it holds)")
+    verify = commands.add_parser(
+        "verify", help="check the chain and its anchor (exit 0 only if nothing is wrong)"
+    )
     verify.set_defaults(handler=handle_verify)
     leaks = commands.add_parser("leaks", help="how much of each document has ever left")
     leaks.add_argument("--json", action="store_true", help="print one JSON list")
     leaks.set_defaults(handler=handle_leaks)
-    export = commands.add_parser("export", help="every record, bodies included")
+    export = commands.add_parser(
+        "export", help="what left: every body as sent, with time, destination, model and tokens"
+    )
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
     export.set_defaults(handler=handle_export)
 
 
 def _store() -> AuditStore:
-    return AuditStore(audit_db_path())
+    return AuditStore(audit_db_path(), default_store())
 
 
 def handle_list(args: argparse.Namespace) -> int:
@@ -57,9 +62,10 @@ def handle_list(args: argparse.Namespace) -> int:
         print("Nothing has been sent off this machine.")
     for r in records:
         status = "" if r.status is None else f" {r.status}"
+        local = " (this computer)" if destination(r.endpoint, r.meta).loopback else ""
         print(
             f"{r.id}\t{r.created_at}\t{r.kind}{status}\t{r.byte_count:,} B\t{r.model or '-'}\t"
-            f"{r.endpoint}\trun {r.run_id or '-'}"
+            f"{r.endpoint}{local}\trun {r.run_id or '-'}"
         )
     return 0
 
@@ -74,6 +80,10 @@ def handle_show(args: argparse.Namespace) -> int:
         raise CliError(f"No audit record {args.id}", hint="see `minions audit list`")
     for key, value in summary(record).items():
         print(f"{key}: {value}")
+    print(f"destination: {destination(record.endpoint, record.meta).describe()}")
+    seat = (record.meta.get("destination") or {}).get("seat")
+    if seat:
+        print(f"seat: {seat}")
     print()
     print(_pretty_body(record))
     spans = record.meta.get("spans") or []
@@ -128,10 +138,13 @@ def handle_verify(args: argparse.Namespace) -> int:
         state = store.verify()
     finally:
         store.close()
+    for note in state.notes:
+        print(f"Note: {note}")
     if state.ok:
         print(f"Audit chain verified: {state.records} records, none missing or changed.")
         return 0
-    print(f"Audit chain BROKEN at record {state.broken_at}: {state.reason}.", file=sys.stderr)
+    for problem in state.problems:
+        print(f"BROKEN: {problem}", file=sys.stderr)
     return 1
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from core.documents import (
     inspect_document,
     load_document_sync,
 )
+from core.documents.names import display_name, visible_json
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +26,8 @@ def register(subparsers: Any) -> None:
     actions = docs.add_subparsers(dest="docs_command", required=True, metavar="ACTION")
     inspect = actions.add_parser(
         "inspect",
-        help="show a file's type, pages, characters, estimated tokens, chunks and warnings",
+        help="show a file's type, pages, characters, estimated tokens, chunks and warnings "
+        "(scanned pages and images are read by OCR)",
     )
     inspect.add_argument("path", help="the file to read")
     inspect.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -52,42 +55,61 @@ def register(subparsers: Any) -> None:
 def run_inspect(args: argparse.Namespace) -> int:
     from core.cli import CliError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its parser notes would bury our line
     password = getpass.getpass("PDF password: ") if args.password == "-" else args.password
     if args.target_chars < 1:
         raise CliError("--target-chars must be at least 1")
+    max_bytes = int(args.max_mb * 1024 * 1024)
     try:
         doc = load_document_sync(
             args.path,
             password=password,
-            max_bytes=int(args.max_mb * 1024 * 1024),
+            max_bytes=max_bytes,
             use_cache=not args.no_cache,
+            status=_show_status if sys.stderr.isatty() else None,
         )
     except DocumentError as exc:
-        if exc.kind == "encrypted" and password is None:
+        if exc.kind == "encrypted" and password is None and "enter its password" in exc.message:
             raise CliError(
-                f"{Path(args.path).name} is encrypted; give its password with --password "
-                "(or '--password -' to be asked for it)."
+                f"{display_name(Path(args.path).name)} is encrypted; give its password with "
+                "--password (or '--password -' to be asked for it)."
             ) from exc
-        if exc.kind == "too_large":
+        if exc.kind == "too_large" and _size(args.path) > max_bytes:
             raise CliError(f"{exc.message} Raise the limit with --max-mb.") from exc
         raise
+    finally:
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
     info = inspect_document(doc, chunk_document(doc, target_chars=args.target_chars))
-    print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else render(info))
+    shown = json.dumps(info, indent=2, ensure_ascii=False) if args.json else render(info)
+    print(visible_json(shown))
     return 0
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _show_status(line: str) -> None:
+    print(f"\r\033[K  {line}", end="", file=sys.stderr, flush=True)
+
+
 def render(info: dict[str, Any]) -> str:
-    pages_label = "pages" if info["paged"] else "sections"
     rows = [
         ("type", f"{info['kind_label']} ({info['kind']})"),
         ("size", f"{info['size_bytes']:,} bytes"),
-        (pages_label, f"{info['pages']:,}"),
+        (info["page_unit"], f"{info['pages']:,}"),
         ("characters", f"{info['characters']:,}"),
         ("estimated tokens", f"{info['estimated_tokens']:,}"),
         ("chunks", f"{info['chunks']:,}"),
         ("id", info["id"]),
     ]
+    places = info["places"]
+    if places:
+        shown = places if len(places) <= 3 else [places[0], places[1], "…", places[-1]]
+        rows.append(("places", " · ".join(shown)))
     lines = [info["name"]] + [f"  {label:<17}{value}" for label, value in rows]
     lines += [f"  warning: {warning}" for warning in info["warnings"]]
     return "\n".join(lines)

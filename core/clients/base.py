@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
+
+from core.errors import ErrorKind as ErrorKind  # re-exported: the clients' callers use it
+from core.errors import MinionsError
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 TokenCallback = Callable[[str], None]
@@ -50,22 +52,7 @@ class ModelInfo:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class ErrorKind(StrEnum):
-    UNREACHABLE = "unreachable"  # server not running / connection refused
-    MODEL_MISSING = "model_missing"
-    NO_KEY = "no_key"  # no cloud key is set (nothing was sent)
-    AUTH = "auth"  # the server rejected the key
-    RATE_LIMITED = "rate_limited"
-    TIMEOUT = "timeout"
-    SERVER = "server"  # 5xx after retries
-    BAD_REQUEST = "bad_request"
-    CONTEXT_OVERFLOW = "context_overflow"  # prompt cannot fit the model's maximum context
-    TRUNCATED = "truncated"  # the server cut the prompt anyway
-    INVALID_OUTPUT = "invalid_output"  # structured output did not validate
-    BLOCKED = "blocked"  # the egress gate refused
-
-
-class ClientError(Exception):
+class ClientError(MinionsError):
     """Every failure of a chat client, with what kind it is and what the user can do."""
 
     def __init__(
@@ -77,28 +64,66 @@ class ClientError(Exception):
         hint: str = "",
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+        super().__init__(kind, message, hint)
         self.status = status
-        self.hint = hint
         self.retry_after = retry_after  # seconds the server asked us to wait, if it said
         self.detail = ""  # the server's own words, secrets removed, for logs and fallbacks
 
-    def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
-
 
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TIMEOUT, ErrorKind.SERVER})
+TIMEOUT_ATTEMPTS = 2  # a server that went quiet is given one more chance, not four
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How long a streamed reply may keep us waiting: for its first piece, then between pieces.
+
+    A long answer has all the time it needs as long as it keeps coming; a server that
+    accepts a request and never answers is reported within ``first`` seconds.
+    """
+
+    first: float
+    idle: float
+
+
+async def paced(pieces: AsyncIterable[T], pace: Pace, where: str) -> AsyncIterator[T]:
+    """``pieces``, failing with a TIMEOUT ``ClientError`` when the server goes quiet."""
+    iterator = aiter(pieces)
+    wait = pace.first
+    while True:
+        try:
+            piece = await asyncio.wait_for(anext(iterator), wait)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise ClientError(
+                ErrorKind.TIMEOUT,
+                f"{where} sent nothing for {wait:.0f} s",
+                hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+            ) from None
+        wait = pace.idle
+        yield piece
+
+
+def restart_stream(on_token: TokenCallback | None) -> None:
+    """Tell a token listener that a new attempt starts (it drops a half-streamed reply)."""
+    restart = getattr(on_token, "restart", None)
+    if callable(restart):
+        restart()
 
 
 @runtime_checkable
 class ChatClient(Protocol):
-    """A model behind some runtime. ``local`` is True when no request leaves the machine."""
+    """A model behind some runtime.
+
+    ``egress`` is decided once, when the client is built (see core.privacy.endpoints):
+    True when its requests leave this machine. That one flag drives the gate,
+    redaction, never-send, the cloud budget and every "sent off this computer" figure.
+    """
 
     model: str
     endpoint: str
-    local: bool
+    egress: bool
 
     async def chat(
         self,
@@ -152,6 +177,8 @@ async def with_retries(
             return await call()
         except ClientError as exc:
             if exc.kind not in RETRYABLE or attempt == attempts:
+                raise
+            if exc.kind is ErrorKind.TIMEOUT and attempt >= TIMEOUT_ATTEMPTS:
                 raise
             backoff = base_delay * 2 ** (attempt - 1)
             delay = exc.retry_after if exc.retry_after is not None else backoff

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.clients.base import ChatClient, ClientError, ErrorKind
 from core.clients.embedded import EmbeddedClient, bundled_model_path, embedded_available
-from core.clients.ollama_client import OllamaClient
-from core.clients.openai_client import OpenAIClient
+from core.privacy.endpoints import Seat
 from core.privacy.gate import EgressGate
 from core.storage.settings import Settings
+
+if TYPE_CHECKING:  # the client libraries load when a client is first made, not at start-up
+    from core.clients.openai_client import OpenAIClient
 
 SUGGESTED_OLLAMA_MODEL = "llama3.2:3b"
 
@@ -22,13 +25,26 @@ class LocalChoice:
 
 
 async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice:
+    from core.clients.ollama_client import OllamaClient
+
     runtime = settings.local_runtime
     if runtime == "openai":
+        from core.clients.openai_client import OpenAIClient
+
         model = settings.local_model or "local"
-        return LocalChoice(OpenAIClient(model, gate, base_url=settings.local_base_url))
+        server = OpenAIClient(
+            model,
+            gate,
+            base_url=settings.local_base_url,
+            seat=Seat.WORKER,
+            wait=settings.local_wait_s,
+        )
+        return LocalChoice(server)
     if runtime == "embedded":
         return LocalChoice(_embedded(settings))
-    client = OllamaClient(settings.local_model, gate, host=settings.ollama_host)
+    client = OllamaClient(
+        settings.local_model, gate, host=settings.ollama_host, wait=settings.local_wait_s
+    )
     try:
         installed = [m.name for m in await client.list_models()]
         if not installed:
@@ -58,8 +74,16 @@ async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice
 
 
 def make_remote_client(settings: Settings, gate: EgressGate, api_key: str | None) -> OpenAIClient:
+    from core.clients.openai_client import OpenAIClient
+
     return OpenAIClient(
-        settings.remote_model, gate, base_url=settings.remote_base_url, api_key=api_key
+        settings.remote_model,
+        gate,
+        base_url=settings.remote_base_url,
+        api_key=api_key,
+        seat=Seat.SUPERVISOR,
+        on_this_computer=settings.supervisor_on_this_computer,
+        wait=settings.cloud_wait_s,
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 import ollama
@@ -18,13 +19,16 @@ from core.clients.base import (
     ErrorKind,
     Message,
     ModelInfo,
+    Pace,
     TokenCallback,
     Usage,
+    paced,
     parse_structured,
+    restart_stream,
     with_retries,
 )
+from core.privacy.endpoints import Destination, Seat, destination
 from core.privacy.gate import EgressBlocked, EgressGate
-from core.privacy.outbound import prepare_outbound, restore_inbound
 from core.tokens import estimate_message_tokens, estimate_tokens
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -33,6 +37,7 @@ SERVER_DEFAULT_CTX = 2048  # the smallest default an Ollama server has shipped w
 CTX_STEP = 2048  # num_ctx is rounded up to this so the server can reuse a loaded model
 PROMPT_SAFETY = 1.3  # our estimate can undercount dense text; never let the server cut
 START_HINT = "start it with `ollama serve`, or pick another local runtime in Settings"
+PROMPT_TOKENS_PER_SECOND = 50  # a slow CPU's prompt reading: the first piece may wait for it
 
 
 @functools.cache
@@ -50,6 +55,9 @@ def _final_counts(reply: Any) -> dict[str, Any]:
     }
 
 
+T = TypeVar("T")
+
+
 class OllamaClient:
     """Chat with one Ollama model; ``num_ctx`` is sized from each prompt, never left default."""
 
@@ -59,31 +67,45 @@ class OllamaClient:
         gate: EgressGate,
         *,
         host: str = DEFAULT_HOST,
+        seat: Seat = Seat.WORKER,
         timeout: float = 600.0,
+        wait: float = 120.0,
         attempts: int = 2,
         share: ollama.AsyncClient | None = None,  # another model's connection pool
+        where: Destination | None = None,  # the sharing client's decision
     ) -> None:
         self.model = model
         self.endpoint = host
-        self.local = not gate.is_egress_url(host)
+        self.destination = where or destination(seat, host)
+        self.egress = self.destination.egress
         self._attempts = attempts
+        self._wait = wait  # for the first piece of a reply (or a whole unstreamed one)
+        # Used where a call leaves them open (the Python API's client-wide settings).
+        self.temperature: float | None = None
+        self.max_tokens: int | None = None
         self._gate = gate
         self._shared = share is not None  # then the HTTP client belongs to another instance
         self._limit: int | None = None
         self._honoured: set[tuple[str, int]] = set()  # (model, num_ctx) the server ran as asked
         self._client = share or ollama.AsyncClient(
-            host=host, timeout=timeout, transport=gate.transport(httpx)
+            host=host, timeout=timeout, transport=gate.transport(httpx, self.destination)
         )
 
     def with_model(self, model: str) -> OllamaClient:
-        """Another model on the same server, through the same gate."""
+        """Another model on the same server, through the same gate and the same decision."""
         return OllamaClient(
-            model, self._gate, host=self.endpoint, attempts=self._attempts, share=self._client
+            model,
+            self._gate,
+            host=self.endpoint,
+            attempts=self._attempts,
+            share=self._client,
+            where=self.destination,
+            wait=self._wait,
         )
 
     async def aclose(self) -> None:
         if not self._shared:
-            await self._client.close()
+            await self._client.close()  # type: ignore[no-untyped-call]  # ollama's own annotation gap
 
     async def list_models(self) -> list[ModelInfo]:
         listing = await self._call(self._client.list)
@@ -125,8 +147,8 @@ class OllamaClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
-        if not self.local:  # an Ollama server on another machine is egress too
-            messages = prepare_outbound(messages)
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
         fmt, fmt_tokens = _format_of(schema) if schema else (None, 0)
         prompt = estimate_message_tokens(messages) + fmt_tokens
         output = max_tokens or DEFAULT_OUTPUT_TOKENS
@@ -139,7 +161,8 @@ class OllamaClient:
             options["temperature"] = temperature
         while True:
             final, text = await with_retries(
-                lambda: self._send(list(messages), fmt, options, on_token), attempts=self._attempts
+                lambda: self._send(list(messages), fmt, options, on_token, prompt),
+                attempts=self._attempts,
             )
             evaluated = final.get("prompt_eval_count") or 0
             # A prompt that fills the window up to our output reserve was almost surely cut
@@ -157,12 +180,15 @@ class OllamaClient:
         if prompt > SERVER_DEFAULT_CTX:
             await self._check_context_honoured(options["num_ctx"], prompt)
         usage = Usage(evaluated, final.get("eval_count") or 0)
-        if not self.local:
-            text = restore_inbound(text)
         result = ChatResult(text, usage, final.get("done_reason") or "stop", self.model)
         if schema is not None:
             result.parsed = parse_structured(text, schema)
         return result
+
+    async def embed(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        """Vectors of ``texts`` from ``model`` on this server (``/api/embed``), for ranking chunks."""
+        reply = await self._call(lambda: self._client.embed(model=model, input=list(texts)))
+        return [list(vector) for vector in reply.embeddings]
 
     async def _check_context_honoured(self, num_ctx: int, prompt: int) -> None:
         """Old servers and some proxies ignore ``num_ctx``; then the prompt was silently cut."""
@@ -187,17 +213,31 @@ class OllamaClient:
         fmt: dict[str, Any] | None,
         options: dict[str, Any],
         on_token: TokenCallback | None,
+        prompt_tokens: int,
     ) -> tuple[dict[str, Any], str]:
+        # Ollama says nothing until it has read the whole prompt: allow for a slow CPU.
+        first = self._wait + prompt_tokens / PROMPT_TOKENS_PER_SECOND
+        where = f"Ollama ({self.model} at {self.endpoint})"
+
         async def run() -> tuple[dict[str, Any], str]:
             kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "options": options}
             if fmt is not None:
                 kwargs["format"] = fmt
             if on_token is None:
-                reply = await self._client.chat(**kwargs)
+                try:
+                    reply = await asyncio.wait_for(self._client.chat(**kwargs), first)
+                except TimeoutError:
+                    raise ClientError(
+                        ErrorKind.TIMEOUT,
+                        f"{where} sent nothing for {first:.0f} s",
+                        hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+                    ) from None
                 return _final_counts(reply), reply.message.content or ""
+            restart_stream(on_token)
             parts: list[str] = []
             last: dict[str, Any] = {}
-            async for part in await self._client.chat(**kwargs, stream=True):
+            pace = Pace(first, max(10.0, self._wait / 2))
+            async for part in paced(await self._client.chat(**kwargs, stream=True), pace, where):
                 piece = part.message.content or ""
                 if piece:
                     parts.append(piece)
@@ -207,7 +247,7 @@ class OllamaClient:
 
         return await self._call(run)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except ollama.ResponseError as exc:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx2
 import openai
@@ -15,20 +16,31 @@ from core.clients.base import (
     ErrorKind,
     Message,
     ModelInfo,
+    Pace,
     TokenCallback,
     Usage,
+    paced,
     parse_structured,
+    restart_stream,
     with_retries,
 )
+from core.privacy.endpoints import Seat, destination
 from core.privacy.gate import EgressBlocked, EgressGate
-from core.privacy.outbound import prepare_outbound, restore_inbound
 from core.storage.secrets import scrub
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
+T = TypeVar("T")
+
+
 class OpenAIClient:
-    """Chat through ``openai.AsyncOpenAI``; every request to a remote host passes the gate."""
+    """Chat through ``openai.AsyncOpenAI``; every egress request passes the gate.
+
+    Built for the supervisor seat unless told otherwise: then every request is egress,
+    even to 127.0.0.1, unless ``on_this_computer`` (the user's own word) says the
+    endpoint is a model running here.
+    """
 
     def __init__(
         self,
@@ -37,14 +49,23 @@ class OpenAIClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         api_key: str | None = None,
+        seat: Seat = Seat.SUPERVISOR,
+        on_this_computer: bool = False,
         timeout: float = 120.0,
+        wait: float = 60.0,
         attempts: int = 4,
         base_delay: float = 0.5,
     ) -> None:
         self.model = model
         self.endpoint = base_url
-        self.local = not gate.is_egress_url(base_url)
+        self.destination = destination(seat, base_url, on_this_computer=on_this_computer)
+        self.egress = self.destination.egress
         self._key = api_key
+        # Used where a call leaves them open (the Python API's client-wide settings).
+        self.temperature: float | None = None
+        self.max_tokens: int | None = None
+        # A streamed reply's first piece may take ``wait`` seconds, each next one half that.
+        self.pace = Pace(first=wait, idle=max(5.0, wait / 2))
         self._attempts = attempts
         self._base_delay = base_delay
         self._schema_style = "json_schema"  # how this server wants structured output asked for
@@ -54,7 +75,7 @@ class OpenAIClient:
             api_key=api_key or "no-key",
             max_retries=0,  # we retry ourselves so every attempt is visible and audited
             timeout=timeout,
-            http_client=gate.http_client(httpx2, timeout=timeout),
+            http_client=gate.http_client(httpx2, self.destination, timeout=timeout),
         )
 
     async def aclose(self) -> None:
@@ -76,14 +97,15 @@ class OpenAIClient:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
     ) -> ChatResult:
-        if not self.local and not self._key:
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
+        temperature = self.temperature if temperature is None else temperature
+        # A proxy on this machine may hold the key itself; a remote host needs ours.
+        if self.egress and not self.destination.loopback and not self._key:
             raise ClientError(
                 ErrorKind.NO_KEY,
                 "No cloud API key is set",
                 hint="add one in Settings or set OPENAI_API_KEY; local-only still works",
             )
-        if not self.local:
-            messages = prepare_outbound(messages)
         kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
         if max_tokens:
             kwargs["max_tokens"] = max_tokens
@@ -119,31 +141,45 @@ class OpenAIClient:
             return await self._call(lambda: self._stream(kwargs, on_token))
 
         result = await with_retries(attempt, attempts=self._attempts, base_delay=self._base_delay)
-        if not self.local:
-            result.text = restore_inbound(result.text)
         if schema is not None:
             result.parsed = parse_structured(result.text, schema)
         return result
 
     async def _stream(self, kwargs: dict[str, Any], on_token: TokenCallback) -> ChatResult:
-        stream = await self._client.chat.completions.create(
-            **kwargs, stream=True, stream_options={"include_usage": True}
-        )
+        restart_stream(on_token)
+        started = asyncio.get_running_loop().time()
+        try:
+            stream = await asyncio.wait_for(
+                self._client.chat.completions.create(
+                    **kwargs, stream=True, stream_options={"include_usage": True}
+                ),
+                self.pace.first,
+            )
+        except TimeoutError:
+            raise ClientError(
+                ErrorKind.TIMEOUT,
+                f"{self._where} sent nothing for {self.pace.first:.0f} s",
+                hint="it may be overloaded or stuck; try again, or give it longer in Settings",
+            ) from None
+        left = max(1.0, self.pace.first - (asyncio.get_running_loop().time() - started))
         parts: list[str] = []
         usage, finish, model = Usage(), "stop", self.model
-        async for chunk in stream:
-            model = chunk.model or model
-            if chunk.usage:
-                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-            for choice in chunk.choices:
-                piece = choice.delta.content or ""
-                if piece:
-                    parts.append(piece)
-                    on_token(piece)
-                finish = choice.finish_reason or finish
+        try:
+            async for chunk in paced(stream, Pace(left, self.pace.idle), self._where):
+                model = chunk.model or model
+                if chunk.usage:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices:
+                    piece = choice.delta.content or ""
+                    if piece:
+                        parts.append(piece)
+                        on_token(piece)
+                    finish = choice.finish_reason or finish
+        finally:
+            await stream.close()  # a reply we gave up on must not hold its connection
         return ChatResult("".join(parts), usage, finish, model)
 
-    async def _call(self, fn):  # type: ignore[no-untyped-def]
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         try:
             return await fn()
         except EgressBlocked as exc:
@@ -217,9 +253,10 @@ def _error_message(exc: openai.APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
-    return exc.message
+        message = inner.get("message") if isinstance(inner, dict) else None
+        if isinstance(message, str):
+            return message
+    return str(exc.message)
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:

@@ -10,6 +10,8 @@ from core.documents.model import Page
 # Called as progress(done, total) while a file is read; units are the loader's own
 # (pages for a PDF, one step for everything else).
 Progress = Callable[[int, int], None]
+# Called with a line for the user about a slow step ("OCR page 3 of 12").
+Status = Callable[[str], None]
 
 PAGE_SEPARATOR = "\n\n"
 
@@ -22,14 +24,44 @@ class Extraction:
     cacheable: bool = True  # False when the text must not be written to disk (encrypted source)
 
 
-def join_pages(parts: Sequence[str], separator: str = PAGE_SEPARATOR) -> tuple[str, list[Page]]:
-    """Join page texts with ``separator``, keeping each page's offsets in the joined text."""
+@dataclass(slots=True)
+class Source:
+    """What a loader gets besides the bytes: the name to show, and where to report."""
+
+    name: str  # for messages: already escaped by names.display_name
+    password: str | None = None
+    progress: Progress | None = None
+    status: Status | None = None
+    depth: int = 0  # files inside files: 1 for a mail's attachment, 2 for its attachment's
+
+    def report(self, done: int, total: int, line: str = "") -> None:
+        if line and self.status is not None:
+            self.status(line)
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+def join_pages(
+    parts: Sequence[str], separator: str = PAGE_SEPARATOR, labels: Sequence[str] = ()
+) -> tuple[str, list[Page]]:
+    """Join page texts with ``separator``, keeping each page's offsets in the joined text.
+
+    ``labels``, when given, name each part where a person would look for it ("slide 3").
+    """
     pages: list[Page] = []
     position = 0
     for number, part in enumerate(parts, start=1):
-        pages.append(Page(number, position, position + len(part)))
+        label = labels[number - 1] if labels else ""
+        pages.append(Page(number, position, position + len(part), label))
         position += len(part) + len(separator)
     return separator.join(parts), pages
+
+
+def labelled(sections: Sequence[tuple[str, str]]) -> Extraction:
+    """An Extraction from ``(label, text)`` sections, one Page each (empty ones kept, so that
+    page numbers stay those of slides or chapters)."""
+    text, pages = join_pages([t for _, t in sections], labels=[label for label, _ in sections])
+    return Extraction(text, pages)
 
 
 def whole_text(text: str, warnings: list[str] | None = None) -> Extraction:

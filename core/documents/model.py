@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ErrorKind, MinionsError
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page (or, for formats without pages, one section) of a document's text."""
 
-    number: int  # 1-based, as a person would cite it
+    number: int  # 1-based, in document order; what page filters and citations count
     start: int  # character offset of the page's first character in Document.text
     end: int  # offset one past the page's last character
+    # Where this part is, in the user's words, when "page N" would not say it: "slide 3",
+    # "sheet Budget, A1:F40", "chapter 2", "message 4, attachment scan.pdf, page 2".
+    label: str = ""
+
+    @property
+    def place(self) -> str:
+        return self.label or f"page {self.number}"
 
 
 @dataclass(slots=True)
@@ -21,7 +30,7 @@ class Document:
     id: str  # stable: derived from the file's content hash
     name: str  # file name shown to the user
     path: str
-    kind: str  # "pdf", "docx", "text", "markdown", "html", "csv", "code"
+    kind: str  # "pdf", "docx", "xlsx", "pptx", "epub", "eml", "image", "text", ... (KIND_LABELS)
     text: str
     pages: list[Page]
     size_bytes: int = 0
@@ -33,6 +42,13 @@ class Document:
             if page.start <= offset < page.end:
                 return page.number
         return self.pages[-1].number if self.pages else 1
+
+    def place_of(self, number: int) -> str:
+        """Where page ``number`` is, for a citation: its label, else "page N"."""
+        for page in self.pages:
+            if page.number == number:
+                return page.place
+        return f"page {number}"
 
     def page_text(self, number: int) -> str:
         for page in self.pages:
@@ -56,15 +72,13 @@ class Chunk:
     char_end: int
 
 
-class DocumentError(Exception):
+class DocumentError(MinionsError):
     """A file the app cannot read, with one clear sentence saying why.
 
-    ``kind`` is one of: "empty", "corrupt", "encrypted", "scanned", "too_large",
-    "unreadable", "unsupported", "binary", "bad_password".
+    ``kind`` is one of the file kinds of :class:`ErrorKind`: empty, corrupt, encrypted,
+    bad_password, scanned, too_large, unreadable, unsupported, binary.
     """
 
-    def __init__(self, kind: str, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+    def __init__(self, kind: ErrorKind | str, message: str, path: str = "") -> None:
+        super().__init__(kind, message)
         self.path = path

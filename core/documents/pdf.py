@@ -1,4 +1,8 @@
-"""PDF files: one Page per real page, with clear refusals for encrypted, broken or scanned files."""
+"""PDF files: one Page per real page, with clear refusals for encrypted or broken files.
+
+The text layer is read with pypdf. Pages without one (scans) are rendered with PDFium and
+read by OCR; a page that has a text layer is never OCRed.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,14 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 from pypdf.generic import ArrayObject, IndirectObject
 
-from core.documents.extraction import Extraction, Progress, join_pages, page_ranges
+from core.documents.extraction import Extraction, Source, join_pages, page_ranges
 from core.documents.model import DocumentError
 
 log = logging.getLogger(__name__)
 
 
-def load_pdf(
-    data: bytes, name: str, *, password: str | None = None, progress: Progress | None = None
-) -> Extraction:
+def load_pdf(data: bytes, source: Source) -> Extraction:
+    name, password, progress = source.name, source.password, source.progress
     if b"%PDF-" not in data[:1024]:
         what = "it holds text" if data[:1024].isascii() else "the PDF header is missing"
         raise DocumentError("corrupt", f"{name} is not a valid PDF: {what}.", name)
@@ -60,18 +63,36 @@ def load_pdf(
 
     if len(failed) == count:
         raise DocumentError("corrupt", f"{name} is damaged: none of its pages could be read.", name)
+    if blank:
+        from core.documents.scans import ocr_pdf_pages
+
+        read = ocr_pdf_pages(data, blank, source)
+        for number, text in read.texts.items():
+            parts[number - 1] = text
+        if read.unavailable and len(failed) + len(blank) == count:
+            raise DocumentError(
+                "scanned",
+                f"{name} has no text layer; it looks like a scanned document, "
+                "and OCR is not installed to read it.",
+                name,
+            )
+        blank = [number for number in blank if not parts[number - 1]]
+        if read.texts:
+            extraction.warnings.append(
+                f"{page_ranges(sorted(read.texts))}: no text layer; read by OCR, "
+                "which may misread characters."
+            )
     if len(failed) + len(blank) == count:
         raise DocumentError(
             "scanned",
-            f"{name} has no text layer; it looks like a scanned document, "
-            "and OCR is not available.",
+            f"{name} has no text layer, and OCR found no text on its pages.",
             name,
         )
     if failed:
         extraction.warnings.append(f"{page_ranges(failed)} could not be read (damaged).")
     if blank:
         extraction.warnings.append(
-            f"{page_ranges(blank)}: no text layer (blank or scanned); not included."
+            f"{page_ranges(blank)}: no text, not even by OCR (blank pages); not included."
         )
     extraction.text, extraction.pages = join_pages(parts)
     return extraction

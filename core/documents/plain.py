@@ -9,7 +9,7 @@ import io
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 
-from core.documents.extraction import Extraction, join_pages, whole_text
+from core.documents.extraction import Extraction, Source, join_pages, whole_text
 from core.documents.kinds import binary_description, utf16_byte_order
 from core.documents.model import DocumentError
 
@@ -73,9 +73,9 @@ def _guess_encoding(data: bytes) -> str:
     return str(best.encoding)
 
 
-def load_text(data: bytes, name: str) -> Extraction:
+def load_text(data: bytes, source: Source) -> Extraction:
     """Plain text, Markdown and code; a form feed starts a new page, as printers treat it."""
-    text, warnings = decode_text(data, name)
+    text, warnings = decode_text(data, source.name)
     del data
     if "\f" not in text:
         return whole_text(text, warnings)
@@ -83,8 +83,13 @@ def load_text(data: bytes, name: str) -> Extraction:
     return Extraction(joined, pages, warnings)
 
 
-def load_csv(data: bytes, name: str) -> Extraction:
-    """A CSV/TSV table as readable rows; every section repeats the header so chunks keep it."""
+def load_csv(data: bytes, source: Source) -> Extraction:
+    """A CSV/TSV table as readable rows; every section repeats the header so chunks keep it.
+
+    Each section is labelled with the lines of the file it holds ("rows 2–41"), so a
+    citation says where to look.
+    """
+    name = source.name
     text, warnings = decode_text(data, name)
     del data
     delimiter = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(text)
@@ -92,25 +97,35 @@ def load_csv(data: bytes, name: str) -> Extraction:
         rows = [_row_text(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
         raise DocumentError("corrupt", f"{name} is not a well-formed table: {exc}.", name) from exc
-    rows = [row for row in rows if row]
-    if not rows:
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if row]
+    if not numbered:
         raise DocumentError("empty", f"{name} has no rows.", name)
-    width = rows[0].count(" | ") + 1
-    header = rows[0] + "\n" + " | ".join(["---"] * width)
-    if len(rows) == 1:
+    first = numbered[0][1]
+    width = first.count(" | ") + 1
+    header = first + "\n" + " | ".join(["---"] * width)
+    if len(numbered) == 1:
         return whole_text(header, warnings)
     sections: list[str] = []
+    labels: list[str] = []
     current: list[str] = [header]
     size = len(header)
-    for row in rows[1:]:
+    start = end = numbered[1][0]
+    for number, row in numbered[1:]:
         if size + len(row) + 1 > CSV_SECTION_CHARS and len(current) > 1:
             sections.append("\n".join(current))
-            current, size = [header], len(header)
+            labels.append(_rows_label(start, end))
+            current, size, start = [header], len(header), number
         current.append(row)
         size += len(row) + 1
+        end = number
     sections.append("\n".join(current))
-    joined, pages = join_pages(sections)
+    labels.append(_rows_label(start, end))
+    joined, pages = join_pages(sections, labels=labels if len(sections) > 1 else ())
     return Extraction(joined, pages, warnings)
+
+
+def _rows_label(start: int, end: int) -> str:
+    return f"row {start}" if start == end else f"rows {start}–{end}"
 
 
 def _sniff_delimiter(text: str) -> str:

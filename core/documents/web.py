@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import warnings
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
-from core.documents.extraction import Extraction, whole_text
+from core.documents.extraction import Extraction, Source, whole_text
 from core.documents.model import DocumentError
 
 _INVISIBLE = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object"]
@@ -26,14 +27,25 @@ _PARAGRAPH_RUN = re.compile(r"[ \n]*\ue000[\ue000 \n]*")
 _MANY_LINES = re.compile(r"\n{3,}")
 
 
-def load_html(data: bytes, name: str) -> Extraction:
+def load_html(data: bytes, source: Source) -> Extraction:
+    return whole_text(html_text(data, source.name))
+
+
+def html_text(data: bytes | str, name: str, *, with_title: bool = True) -> str:
+    """The visible text of an HTML (or XHTML) page, or DocumentError when it has none.
+
+    The page's <title> leads the text unless ``with_title`` is false (e-book chapters, whose
+    titles only repeat the book's name or the chapter heading).
+    """
+    # XHTML (e-book chapters) is read as HTML on purpose: browsers do, and bad markup survives.
+    warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
     try:
         soup = BeautifulSoup(data, "lxml")
     except Exception as exc:
         raise DocumentError(
             "corrupt", f"{name} could not be parsed as HTML ({exc}).", name
         ) from exc
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    title = soup.title.get_text(" ", strip=True) if soup.title and with_title else ""
     for tag in soup.find_all(_INVISIBLE):
         tag.decompose()
     for tag in soup.find_all(_is_hidden):
@@ -62,7 +74,7 @@ def load_html(data: bytes, name: str) -> Extraction:
         text = f"{title}\n\n{text}" if text else title
     if not text:
         raise DocumentError("empty", f"{name} has no visible text.", name)
-    return whole_text(text)
+    return text
 
 
 def _is_hidden(tag: Tag) -> bool:

@@ -1,8 +1,10 @@
-"""The egress gate: the only way a request reaches a host that is not this machine.
+"""The egress gate: the only way a request leaves this machine.
 
-Clients get their HTTP client from :meth:`EgressGate.http_client`. Its transport
-passes loopback requests straight through; every other request is checked against
-the policy, written to the audit store and committed, and only then sent.
+Clients get their HTTP client from :meth:`EgressGate.http_client`, built for one
+:class:`~core.privacy.endpoints.Destination` (the seat and host decided when the client
+was built). Requests of a client whose seat is egress, and any request that would
+reach a host other than loopback, are checked against the policy, written to the
+audit store and committed, and only then sent. Everything else passes straight through.
 """
 
 from __future__ import annotations
@@ -16,22 +18,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
+from core.errors import ErrorKind, MinionsError
 from core.privacy.audit import AuditStore, EgressRecord
-from core.privacy.endpoints import is_loopback_host
+from core.privacy.endpoints import Destination, is_loopback_host
 from core.privacy.provenance import ProvenanceIndex
-from core.privacy.redaction import Redactor
+
+if TYPE_CHECKING:  # the redactor is made by the run; its patterns load with it
+    from core.privacy.redaction import Redactor
 
 
-class EgressBlocked(Exception):
+class EgressBlocked(MinionsError):
     """The gate refused to let a request leave the machine."""
 
     def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(ErrorKind.BLOCKED, message, hint)
 
 
 class Decision(StrEnum):
@@ -98,40 +100,33 @@ class EgressPolicy:
 
 
 class EgressGate:
-    def __init__(
-        self,
-        audit: AuditStore,
-        policy: EgressPolicy | None = None,
-        *,
-        remote_hosts: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, audit: AuditStore, policy: EgressPolicy | None = None) -> None:
         self.audit = audit
         self.policy = policy or EgressPolicy()
-        # "host:port" or "host" entries treated as egress even on loopback: for a local
-        # proxy the user wants audited, and for tests whose fake cloud runs on 127.0.0.1.
-        self.remote_hosts = remote_hosts
         self._allowed_runs: set[str] = set()
 
-    def is_egress(self, host: str, port: int | None) -> bool:
-        if self.remote_hosts and (
-            host in self.remote_hosts or f"{host}:{port}" in self.remote_hosts
-        ):
-            return True
-        return not _loopback(host)
+    @staticmethod
+    def leaves(destination: Destination, host: str) -> bool:
+        """Whether one request of a client built for ``destination`` is egress.
 
-    def is_egress_url(self, url: str) -> bool:
-        parts = urlsplit(url if "://" in url else f"http://{url}")
-        return self.is_egress(parts.hostname or "", parts.port)
+        The client's seat decided it; a request that would reach another host than
+        loopback (a redirect, a changed base URL) is egress whatever was decided.
+        """
+        return destination.egress or not _loopback(host)
 
-    def transport(self, lib: ModuleType) -> Any:
-        """An ``httpx`` or ``httpx2`` transport that sends every non-loopback request via the gate."""
-        return _transport_class(lib)(self, lib.AsyncHTTPTransport(retries=0), lib)
+    def transport(self, lib: ModuleType, destination: Destination) -> Any:
+        """An ``httpx`` or ``httpx2`` transport that sends egress requests via the gate."""
+        return _transport_class(lib)(self, lib.AsyncHTTPTransport(retries=0), lib, destination)
 
-    def http_client(self, lib: ModuleType, *, timeout: float, **kwargs: Any) -> Any:
+    def http_client(
+        self, lib: ModuleType, destination: Destination, *, timeout: Any, **kwargs: Any
+    ) -> Any:
         """An ``httpx`` or ``httpx2`` AsyncClient whose every request passes this gate."""
-        return lib.AsyncClient(transport=self.transport(lib), timeout=timeout, **kwargs)
+        return lib.AsyncClient(
+            transport=self.transport(lib, destination), timeout=timeout, **kwargs
+        )
 
-    async def _send(self, request: Any, inner: Any, lib: ModuleType) -> Any:
+    async def _send(self, request: Any, inner: Any, lib: ModuleType, where: Destination) -> Any:
         ctx = current_context()
         endpoint = str(request.url)
         body = await request.aread()
@@ -142,11 +137,21 @@ class EgressGate:
                 hint="turn off local-only in Settings to use the cloud model",
             )
         meta = dict(ctx.meta)
+        meta["destination"] = {
+            **where.as_meta(),
+            "host": request.url.host,
+            "port": request.url.port,
+            "loopback": _loopback(request.url.host),
+        }
         if ctx.provenance is not None:
             spans = await asyncio.to_thread(
                 ctx.provenance.find_spans_in_payload, body.decode("utf-8", "replace")
             )
             meta["spans"] = [span_record(s) for s in spans]
+            shares = document_shares(meta["spans"], ctx.meta.get("documents", {}))
+            if shares:
+                meta["shares"] = shares
+                _warn_large_shares(shares, ctx)
         if self.policy.confirm is not None and ctx.run_id not in self._allowed_runs:
             outbound = OutboundRequest(endpoint, model, body, ctx.conversation_id, ctx.run_id, meta)
             decision = await self.policy.confirm(outbound)
@@ -203,13 +208,13 @@ class EgressGate:
 
 def _transport_class(lib: ModuleType) -> type:
     class GatedTransport(lib.AsyncBaseTransport):  # type: ignore[name-defined,misc]
-        def __init__(self, gate: EgressGate, inner: Any, lib: ModuleType) -> None:
-            self._gate, self._inner, self._lib = gate, inner, lib
+        def __init__(self, gate: EgressGate, inner: Any, lib: ModuleType, where: Destination):
+            self._gate, self._inner, self._lib, self._where = gate, inner, lib, where
 
         async def handle_async_request(self, request: Any) -> Any:
-            if not self._gate.is_egress(request.url.host, request.url.port):
+            if not self._gate.leaves(self._where, request.url.host):
                 return await self._inner.handle_async_request(request)
-            return await self._gate._send(request, self._inner, self._lib)
+            return await self._gate._send(request, self._inner, self._lib, self._where)
 
         async def aclose(self) -> None:
             await self._inner.aclose()
@@ -256,6 +261,49 @@ def span_record(span: Any) -> dict[str, Any]:
         "doc_end": span.doc_end,
         "page": span.page,
     }
+
+
+SHARE_WARNING = 0.05  # a request carrying more of a document than this is flagged before it leaves
+SHARE_WARNING_MIN_CHARS = 400  # short documents: a one-line quote is not worth a warning
+
+
+def document_shares(
+    spans: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
+) -> dict[str, float]:
+    """The share of each document's text that one payload carries, from its provenance spans."""
+    covered: dict[str, list[tuple[int, int]]] = {}
+    for span in spans:
+        if span.get("source") == "document" and span.get("document_id"):
+            covered.setdefault(span["document_id"], []).append((span["doc_start"], span["doc_end"]))
+    shares: dict[str, float] = {}
+    for doc_id, ranges in covered.items():
+        chars = int(documents.get(doc_id, {}).get("chars") or 0)
+        carried = _union_length(ranges)
+        if chars and carried >= SHARE_WARNING_MIN_CHARS:
+            shares[doc_id] = round(carried / chars, 4)
+    return shares
+
+
+def _union_length(ranges: list[tuple[int, int]]) -> int:
+    total, reach = 0, -1
+    for start, end in sorted(ranges):
+        start = max(start, reach)
+        if end > start:
+            total += end - start
+            reach = end
+    return total
+
+
+def _warn_large_shares(shares: dict[str, float], ctx: EgressContext) -> None:
+    if ctx.on_notice is None:
+        return
+    for doc_id, share in shares.items():
+        if share >= SHARE_WARNING:
+            name = ctx.document_names.get(doc_id, "a document")
+            ctx.on_notice(
+                f"A request about to leave carries about {share:.0%} of {name} word for word; "
+                "the privacy audit shows which parts"
+            )
 
 
 @functools.lru_cache(maxsize=256)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from core.privacy.audit import EgressRecord
 from core.privacy.provenance import leak_coverage
+
+if TYPE_CHECKING:
+    from core.privacy.audit import EgressRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,12 @@ class DocumentLeak:
 
 
 def document_leaks(records: Iterable[EgressRecord]) -> list[DocumentLeak]:
-    """Per document seen in any run's audit metadata, most exposed first.
+    """Per document seen in any run's audit metadata, most exposed first."""
+    return leaks_from_meta((r.id, r.meta) for r in records if r.kind == "request")
+
+
+def leaks_from_meta(requests: Iterable[tuple[int, dict[str, Any]]]) -> list[DocumentLeak]:
+    """The same, from each request's id and metadata alone (no bodies to load).
 
     A run stores ``meta["documents"] = {id: {"name", "chars"}}`` and, per request,
     ``meta["spans"]`` from provenance; documents attached but never quoted show 0%.
@@ -31,21 +39,19 @@ def document_leaks(records: Iterable[EgressRecord]) -> list[DocumentLeak]:
     lengths: dict[str, int] = {}
     intervals: dict[str, list[tuple[int, int]]] = defaultdict(list)
     pages: dict[str, set[int]] = defaultdict(set)
-    requests: dict[str, set[int]] = defaultdict(set)
-    for record in records:
-        if record.kind != "request":
-            continue
-        for doc_id, info in (record.meta.get("documents") or {}).items():
+    quoted_in: dict[str, set[int]] = defaultdict(set)
+    for record_id, meta in requests:
+        for doc_id, info in (meta.get("documents") or {}).items():
             names[doc_id] = info.get("name", doc_id)
             lengths[doc_id] = int(info.get("chars", 0))
-        for span in record.meta.get("spans") or []:
+        for span in meta.get("spans") or []:
             doc_id = span.get("document_id")
             if span.get("source") != "document" or not doc_id:
                 continue
             intervals[doc_id].append((span["doc_start"], span["doc_end"]))
             if span.get("page") is not None:
                 pages[doc_id].add(int(span["page"]))
-            requests[doc_id].add(record.id)
+            quoted_in[doc_id].add(record_id)
     leaks = []
     for doc_id in set(lengths) | set(intervals):
         length = lengths.get(doc_id) or max((e for _, e in intervals[doc_id]), default=0)
@@ -58,7 +64,7 @@ def document_leaks(records: Iterable[EgressRecord]) -> list[DocumentLeak]:
                 covered,
                 share,
                 sorted(pages[doc_id]),
-                len(requests[doc_id]),
+                len(quoted_in[doc_id]),
             )
         )
     return sorted(leaks, key=lambda leak: (-leak.share, leak.name))

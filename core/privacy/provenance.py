@@ -9,8 +9,11 @@ appears whole. A run is extended as far as it goes. Where a run is both in a
 document and in a user message it is reported as ``"document"``: that text did
 leave the document, whoever typed it.
 
-Seeds are found with a hash of every ``n``-word shingle of the sources, so
-indexing is linear in the corpus and matching linear in the outbound text.
+Matching costs time and memory in proportion to the outbound text, not to the
+documents: each document's shingles are hashed once into compact sorted arrays
+(``core.privacy.shingles``, cached on disk and memory-mapped), an outbound text's
+shingles are looked up there, and each hit is checked word by word against the
+document's own text. User messages are short and indexed in memory.
 
 For a JSON request body, ``find_spans_in_payload`` matches inside each decoded
 string value and reports offsets in the raw body as stored in the audit log.
@@ -20,18 +23,20 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import chain, islice
 
-_WORD = re.compile(r"\w+")
+from core.privacy.shingles import WORD as _WORD
+from core.privacy.shingles import DocumentShingles, normalize, shingle_hashes, word_hashes
+
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u.{4}|\\.")
 _SEPARATOR = -2  # between sources in the word list; never equals a word id
 _UNKNOWN = -1  # outbound word that occurs in no source
+DOCUMENT_RUN_WORDS = 8  # the default shortest run of document words that counts
 _MAX_CANDIDATES = 256  # boilerplate repeated thousands of times: enough to find a long run
 
 
@@ -54,8 +59,7 @@ def _tokens(text: str) -> tuple[list[str], array[int], array[int]]:
     starts: array[int] = array("q")
     ends: array[int] = array("q")
     for m in _WORD.finditer(text):
-        w = m.group()
-        words.append(w.lower() if w.isascii() else unicodedata.normalize("NFKC", w).casefold())
+        words.append(normalize(m.group()))
         starts.append(m.start())
         ends.append(m.end())
     return words, starts, ends
@@ -130,25 +134,35 @@ class _RunIndex:
         return found
 
 
+@dataclass(slots=True)
+class _Document:
+    id: str
+    length: int
+    page_of: Callable[[int], int] | None
+    shingles: DocumentShingles
+
+
 class ProvenanceIndex:
-    """Documents and user messages of one run, indexed once, matched against each outbound text."""
+    """Documents and user messages of one run, matched against each outbound text.
+
+    Opening a document reads its cached shingle arrays (or builds them once: about a
+    second for 10 MB of text), so construct this in a thread, as the run does.
+    """
 
     def __init__(
         self,
         documents: Iterable[tuple[str, str, Callable[[int], int] | None]] = (),
         user_messages: Iterable[str] = (),
         *,
-        min_document_words: int = 8,
+        min_document_words: int = DOCUMENT_RUN_WORDS,
         min_user_words: int = 4,
     ) -> None:
         if min_document_words < 1 or min_user_words < 2:
             raise ValueError("runs need at least 1 document word and 2 user words")
+        self._n = min_document_words
         self._vocab: dict[str, int] = {}
-        self._docs = _RunIndex(min_document_words, self._vocab)
         self._users = _RunIndex(min_user_words, self._vocab)
-        self._doc_ids: list[str] = []
-        self._doc_lengths: dict[str, int] = {}
-        self._page_of: list[Callable[[int], int] | None] = []
+        self._docs: list[_Document] = []
         self._short_messages: list[tuple[int, tuple[int, ...]]] = []
         self._user_count = 0
         for document_id, text, page_of in documents:
@@ -159,12 +173,10 @@ class ProvenanceIndex:
     def add_document(
         self, document_id: str, text: str, page_of: Callable[[int], int] | None = None
     ) -> None:
-        if document_id in self._doc_lengths:
+        if any(doc.id == document_id for doc in self._docs):
             raise ValueError(f"document {document_id!r} is already indexed")
-        self._docs.add(text)
-        self._doc_ids.append(document_id)
-        self._doc_lengths[document_id] = len(text)
-        self._page_of.append(page_of)
+        shingles = DocumentShingles.open(text, self._n)
+        self._docs.append(_Document(document_id, len(text), page_of, shingles))
 
     def add_user_message(self, text: str) -> None:
         first = len(self._users.ids)
@@ -176,30 +188,38 @@ class ProvenanceIndex:
 
     @property
     def document_ids(self) -> list[str]:
-        return list(self._doc_ids)
+        return [doc.id for doc in self._docs]
 
     def document_length(self, document_id: str) -> int:
         """Characters in the document's text: the denominator of its leak meter."""
-        return self._doc_lengths[document_id]
+        return next(doc.length for doc in self._docs if doc.id == document_id)
 
     def find_spans(self, outbound: str) -> list[Span]:
-        """Document and user runs in ``outbound``: sorted, non-overlapping, each maximal."""
+        """Document and user runs in ``outbound``: sorted, non-overlapping, each maximal.
+
+        Where the user's words and a document's overlap (a question that quotes a line
+        of the document, a finding that repeats the question), the longer run says where
+        the text came from: the whole typed question is the user's, even if a phrase of
+        it is also in a document; a finding quoting the document is the document's.
+        """
         words, starts, ends = _tokens(outbound)
+        spans = self._document_spans(words, bytearray(len(words) + 1), starts, ends, self._docs)
         q = [self._vocab.get(w, _UNKNOWN) for w in words]
-        blocked = bytearray(len(q) + 1)
-        spans = self._document_spans(q, blocked, starts, ends, None)
-        for i, j, message in self._user_runs(q, blocked):
+        for i, j, message in self._user_runs(q, bytearray(len(words) + 1)):
             spans.append(Span(starts[i], ends[j - 1], "user", None, None, None, None, message))
-        return sorted(spans, key=lambda s: s.start)
+        kept: list[Span] = []
+        for span in sorted(spans, key=lambda s: (s.start - s.end, s.source != "document")):
+            if all(span.end <= k.start or span.start >= k.end for k in kept):
+                kept.append(span)
+        return sorted(kept, key=lambda s: s.start)
 
     def find_document_runs(self, outbound: str, document_ids: Collection[str]) -> list[Span]:
         """Runs in ``outbound`` copied from these documents only (for the never-send guard)."""
-        allowed = {i for i, d in enumerate(self._doc_ids) if d in document_ids}
-        if not allowed:
+        docs = [doc for doc in self._docs if doc.id in document_ids]
+        if not docs:
             return []
         words, starts, ends = _tokens(outbound)
-        q = [self._vocab.get(w, _UNKNOWN) for w in words]
-        return self._document_spans(q, bytearray(len(q) + 1), starts, ends, allowed)
+        return self._document_spans(words, bytearray(len(words) + 1), starts, ends, docs)
 
     def find_spans_in_payload(self, body: str) -> list[Span]:
         """Spans in a JSON request body, matched in decoded strings, offsets in the raw body.
@@ -220,26 +240,41 @@ class ProvenanceIndex:
 
     def _document_spans(
         self,
-        q: list[int],
+        words: list[str],
         blocked: bytearray,
         starts: array[int],
         ends: array[int],
-        allowed: Collection[int] | None,
+        docs: list[_Document],
     ) -> list[Span]:
-        docs = self._docs
+        """Greedy maximal runs, left to right: at each word the longest run any document has."""
+        n = self._n
+        if not docs or len(words) < n:
+            return []
+        hashes = shingle_hashes(word_hashes(words), n)
+        found = [(doc, *doc.shingles.lookup(hashes)) for doc in docs]
         spans: list[Span] = []
-        for i, j, pos in docs.match(q, blocked, allowed):
-            blocked[i:j] = b"\x01" * (j - i)
-            src = docs.source_of(pos)
-            doc_start = docs.starts[pos]
-            doc_end = docs.ends[pos + (j - i) - 1]
-            page_of = self._page_of[src]
-            page = page_of(doc_start) if page_of is not None else None
+        i = 0
+        while i < len(hashes):
+            if any(blocked[i : i + n]):
+                i += 1
+                continue
+            best: tuple[int, _Document | None, int, int] = (0, None, 0, 0)
+            for candidate, lo, hi in found:
+                first, last = int(lo[i]), min(int(hi[i]), int(lo[i]) + _MAX_CANDIDATES)
+                for c in range(first, last):
+                    run = _extend(candidate, int(candidate.shingles.firsts[c]), words, i, blocked)
+                    if run[0] >= n and run[0] > best[0]:
+                        best = (run[0], candidate, run[1], run[2])
+            length, doc, doc_start, doc_end = best
+            if doc is None:  # a hash collision, or only in documents not asked about
+                i += 1
+                continue
+            blocked[i : i + length] = b"\x01" * length
+            page = doc.page_of(doc_start) if doc.page_of is not None else None
             spans.append(
-                Span(
-                    starts[i], ends[j - 1], "document", self._doc_ids[src], doc_start, doc_end, page
-                )
+                Span(starts[i], ends[i + length - 1], "document", doc.id, doc_start, doc_end, page)
             )
+            i += length
         return spans
 
     def _user_runs(self, q: list[int], blocked: bytearray) -> list[tuple[int, int, int]]:
@@ -259,6 +294,25 @@ class ProvenanceIndex:
                     blocked[i : i + k] = b"\x01" * k
                     runs.append((i, i + k, msg))
         return runs
+
+
+def _extend(
+    doc: _Document, first: int, words: list[str], i: int, blocked: bytearray
+) -> tuple[int, int, int]:
+    """How far the outbound words from ``i`` match the document's from word ``first``.
+
+    Returns (words matched, document offset of the first, document offset past the last).
+    """
+    length, doc_start, doc_end = 0, 0, 0
+    for m in doc.shingles.words_from(first):
+        at = i + length
+        if at >= len(words) or blocked[at] or normalize(m.group()) != words[at]:
+            break
+        if length == 0:
+            doc_start = m.start()
+        doc_end = m.end()
+        length += 1
+    return length, doc_start, doc_end
 
 
 def _decode_json_string(literal: str, at: int) -> tuple[str, list[int]]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.clients.base import ChatClient
 from core.documents.model import Document, Page
+from core.errors import ErrorKind, MinionsError
 from core.protocols.events import (
     Cancelled,
     Done,
@@ -29,15 +30,16 @@ from core.protocols.events import (
     WorkerMessage,
 )
 from core.protocols.run import Run, RunRequest
-from core.services import Services
+from core.services import Services, default_services
 
 
-class ProtocolError(Exception):
-    def __init__(self, message: str, kind: str = "", hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.hint = hint
+class ProtocolError(MinionsError):
+    """A run of the Python API that ended without an answer."""
+
+    def __init__(
+        self, message: str, kind: ErrorKind | str = ErrorKind.INTERNAL, hint: str = ""
+    ) -> None:
+        super().__init__(kind, message, hint)
 
 
 class _Protocol:
@@ -81,7 +83,7 @@ class _Protocol:
         max_rounds: int | None = None,
         doc_metadata: str = "",
     ) -> dict[str, Any]:
-        services = self.services or Services()
+        services = self.services or default_services()
         request = RunRequest(
             task,
             text_documents(context),
@@ -98,24 +100,20 @@ class _Protocol:
         )
         supervisor_messages: list[str] = []
         worker_messages: list[str] = []
-        try:
-            async for event in run.events():
-                if self.callback is not None:
-                    self.callback(event)
-                if isinstance(event, SupervisorMessage):
-                    supervisor_messages.append(event.text)
-                elif isinstance(event, WorkerMessage):
-                    worker_messages.append(event.text)
-                elif isinstance(event, Failed):
-                    raise ProtocolError(event.message, event.kind, event.hint)
-                elif isinstance(event, Cancelled):
-                    raise ProtocolError("The run was cancelled", "cancelled")
-                elif isinstance(event, Done):
-                    return _result(event, supervisor_messages, worker_messages)
-        finally:
-            if self.services is None:
-                await services.aclose()
-        raise ProtocolError("The run ended without an answer", "internal")
+        async for event in run.events():
+            if self.callback is not None:
+                self.callback(event)
+            if isinstance(event, SupervisorMessage):
+                supervisor_messages.append(event.text)
+            elif isinstance(event, WorkerMessage):
+                worker_messages.append(event.text)
+            elif isinstance(event, Failed):
+                raise ProtocolError(event.message, event.kind, event.hint)
+            elif isinstance(event, Cancelled):
+                raise ProtocolError("The run was cancelled", ErrorKind.CANCELLED)
+            elif isinstance(event, Done):
+                return _result(event, supervisor_messages, worker_messages)
+        raise ProtocolError("The run ended without an answer", ErrorKind.INTERNAL)
 
 
 class Minion(_Protocol):

@@ -46,8 +46,20 @@ def cite_finding(documents: list[Document], finding: Finding) -> Citation:
         if span is not None:
             return _at(doc, *span, chunk_id=chunk.id)
     quote = finding.quote or finding.answer
-    return Citation(chunk.document_id, chunk.document_name, chunk.page_start, quote, chunk.id)
+    place = _label(doc, chunk.page_start) if doc is not None else ""
+    return Citation(
+        chunk.document_id, chunk.document_name, chunk.page_start, quote, chunk.id, place=place
+    )
 
 
 def _at(doc: Document, start: int, end: int, chunk_id: str = "") -> Citation:
-    return Citation(doc.id, doc.name, doc.page_at(start), doc.text[start:end], chunk_id, start, end)
+    page = doc.page_at(start)
+    return Citation(
+        doc.id, doc.name, page, doc.text[start:end], chunk_id, start, end, _label(doc, page)
+    )
+
+
+def _label(doc: Document, page: int) -> str:
+    """The page's label ("slide 3"), or "" where "page N" says it."""
+    place = doc.place_of(page)
+    return "" if place == f"page {page}" else place

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -12,8 +13,18 @@ from pydantic import BaseModel
 from core.clients.base import ChatClient, ChatResult, ClientError, ErrorKind, Message, Usage
 from core.clients.ollama_client import PROMPT_SAFETY
 from core.documents.model import Document
+from core.errors import MinionsError
 from core.protocols import pricing
-from core.protocols.events import Answer, Citation, RunEvent, RunUsage, TokensUsed
+from core.protocols.conversation import Turn, supervisor_memory, worker_memory
+from core.protocols.events import (
+    Answer,
+    AnswerDelta,
+    Citation,
+    RunEvent,
+    RunUsage,
+    TokensUsed,
+)
+from core.protocols.streaming import FieldStream, StreamField, TokenSink
 from core.storage.settings import Settings
 from core.tokens import estimate_message_tokens, estimate_tokens
 
@@ -23,14 +34,8 @@ SUPERVISOR_ATTEMPTS = 2  # a reply that is not valid JSON is asked for once more
 WORKER_ANSWER_TOKENS = 600
 
 
-class RunStopped(Exception):
+class RunStopped(MinionsError):
     """The run cannot go on; becomes a ``Failed`` event with this kind, message and hint."""
-
-    def __init__(self, kind: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.hint = hint
 
 
 class RunContext:
@@ -45,9 +50,10 @@ class RunContext:
         settings: Settings,
         worker: ChatClient,
         supervisor: ChatClient,
-        supervisor_remote: bool,
         emit: Callable[[RunEvent], None],
         doc_metadata: str = "",
+        private_count: int = 0,
+        history: list[Turn] | None = None,
     ) -> None:
         self.run_id = run_id
         self.task = task
@@ -55,24 +61,50 @@ class RunContext:
         self.settings = settings
         self.worker = worker
         self.supervisor = supervisor
-        self.supervisor_remote = supervisor_remote
+        # The supervisor seat's one egress flag, decided when its client was built: it
+        # drives the budget, the cloud token count and the cost.
+        self.supervisor_remote = supervisor.egress
         self.emit = emit
         self.doc_metadata = doc_metadata
+        self.private_count = private_count  # never-send documents the supervisor is told of
+        history = history or []
+        self.worker_memory = worker_memory(history)
+        # What the supervisor may see of earlier turns: only what already left, when its
+        # requests leave; everything, when it is on this computer too.
+        self.supervisor_memory = (
+            supervisor_memory(history) if supervisor.egress else self.worker_memory
+        )
         self.local_usage = Usage()
         self.remote_usage = Usage()
         self.budget = settings.cloud_token_budget
         self.notes: list[str] = []
+        # What this run measured of the worker's speed: (jobs, seconds) per MinionS job
+        # phase, (prompt tokens, seconds) per single read of whole documents.
+        self.job_phases: list[tuple[int, float]] = []
+        self.reads: list[tuple[int, float]] = []
 
     # --- the two seats ---
 
     async def supervise(
-        self, messages: Sequence[Message], schema: type[M], *, max_tokens: int
+        self,
+        messages: Sequence[Message],
+        schema: type[M],
+        *,
+        max_tokens: int,
+        stream: StreamField | None = None,
     ) -> M:
-        """One structured supervisor turn, checked against the budget before it is sent."""
+        """One structured supervisor turn, checked against the budget before it is sent.
+
+        With ``stream``, that field of the reply is handed on as ``AnswerDelta`` events
+        while it is written. Every supervisor call streams, so a server that goes quiet
+        is noticed within the client's idle timeout instead of a whole reply's time.
+        """
         for attempt in range(1, SUPERVISOR_ATTEMPTS + 1):
             self.check_budget(messages, schema, max_tokens)
             try:
-                result = await self.supervisor.chat(messages, schema=schema, max_tokens=max_tokens)
+                result = await self.supervisor.chat(
+                    messages, schema=schema, max_tokens=max_tokens, on_token=self._sink(stream)
+                )
             except ClientError as exc:
                 if exc.kind is ErrorKind.INVALID_OUTPUT and attempt < SUPERVISOR_ATTEMPTS:
                     # The reply was paid for even though it did not parse.
@@ -92,10 +124,33 @@ class RunContext:
         *,
         schema: type[BaseModel] | None = None,
         max_tokens: int | None = None,
+        stream: StreamField | None = None,
     ) -> ChatResult:
-        result = await self.worker.chat(messages, schema=schema, max_tokens=max_tokens)
+        """One worker call; with ``stream``, that field of its reply is the answer, streamed."""
+        started = time.monotonic()
+        result = await self.worker.chat(
+            messages,
+            schema=schema,
+            max_tokens=max_tokens,
+            on_token=self._sink(stream) if stream is not None else None,
+        )
+        if stream is not None:  # a single reader of whole documents
+            self.reads.append((result.usage.prompt_tokens, time.monotonic() - started))
         self._count("local", result.usage)
         return result
+
+    def answer_delta(self, text: str) -> None:
+        """Part of the final answer, as it is written."""
+        if text:
+            self.emit(AnswerDelta(self.run_id, text))
+
+    def _sink(self, stream: StreamField | None) -> TokenSink:
+        if stream is None:
+            return TokenSink(None)
+        return TokenSink(FieldStream(stream, self.answer_delta), self._restart)
+
+    def _restart(self) -> None:
+        self.emit(AnswerDelta(self.run_id, "", restart=True))
 
     def check_budget(
         self, messages: Sequence[Message], schema: type[BaseModel] | None, max_tokens: int
@@ -106,7 +161,7 @@ class RunContext:
         spent = self.remote_usage.total
         if spent + need > self.budget:
             raise RunStopped(
-                "budget",
+                ErrorKind.BUDGET,
                 f"The next cloud call needs up to {need:,} tokens; with {spent:,} spent, this "
                 f"question would pass its cloud budget of {self.budget:,} tokens, so the run stopped",
                 hint="raise the cloud token budget in Settings, or ask a narrower question",
@@ -160,6 +215,9 @@ class RunContext:
         notes = list(self.notes)
         if note := pricing.unpriced_note(self.remote_model):
             notes.append(note)
+        texts = [d.text for d in self.documents]
+        if note := pricing.cloud_only(self.remote_model, self.task, texts).note:
+            notes.append(note)
         return Answer(
             text=text,
             protocol=protocol,
@@ -167,6 +225,7 @@ class RunContext:
             usage=self.usage(),
             rounds=rounds,  # the egress fields are filled in by the Run, which sees the gate
             notes=notes,
+            supervisor_text=text if self.supervisor_remote else "",
         )
 
 
@@ -183,9 +242,16 @@ def _estimate(messages: Sequence[Message]) -> Usage:
 
 
 def describe_documents(
-    documents: list[Document], share_names: bool, chunk_counts: dict[str, int] | None = None
+    documents: list[Document],
+    share_names: bool,
+    chunk_counts: dict[str, int] | None = None,
+    private_count: int = 0,
 ) -> str:
-    """What the supervisor may know about the documents: labels, type and size, never text."""
+    """What the supervisor may know about the documents: labels, type and size, never text.
+
+    Never-send documents are not among ``documents``; the supervisor learns only how many
+    there are, so it does not take their silence for the answer.
+    """
     parts = []
     for i, doc in enumerate(documents, 1):
         pages = len(doc.pages) or 1
@@ -195,6 +261,11 @@ def describe_documents(
         if share_names:
             line += f', named "{doc.name}"'
         parts.append(line)
+    if private_count:
+        parts.append(
+            f"and {private_count} private document(s) that only the local model reads; "
+            "nothing from them reaches you"
+        )
     return "; ".join(parts)
 
 

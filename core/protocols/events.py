@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ErrorKind
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:
@@ -14,6 +16,12 @@ class Citation:
     chunk_id: str = ""
     char_start: int | None = None  # offsets in the document's text, when the quote was found
     char_end: int | None = None
+    place: str = ""  # where, when "page N" would not say it: "slide 3", "sheet Q1, A1:F40"
+
+    @property
+    def where(self) -> str:
+        """The citation's place in the user's words: "page 4", "slide 3", "chapter 2: ..."."""
+        return self.place or f"page {self.page}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +32,14 @@ class RunUsage:
     remote_completion_tokens: int = 0
     remote_cost_usd: float = 0.0
     cloud_only_cost_usd: float = 0.0  # estimate: the same question with the documents sent
+
+    @property
+    def local_tokens(self) -> int:
+        return self.local_prompt_tokens + self.local_completion_tokens
+
+    @property
+    def cloud_tokens(self) -> int:
+        return self.remote_prompt_tokens + self.remote_completion_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +54,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. a never-send excerpt was held back
     egress_requests: int = 0  # requests that left the machine during the run
     route: str = ""  # why this protocol and worker were used (part of the run's record)
+    # The supervisor's own answer, as it left the supervisor (empty when nothing left):
+    # the only part of this turn a follow-up question may carry back to it.
+    supervisor_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +69,18 @@ class RouteDecided(RunEvent):
     protocol: str
     worker_model: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Estimated(RunEvent):
+    """What the run will ask of this computer and the cloud, before it starts."""
+
+    local_jobs: int
+    local_seconds: float
+    cloud_cost_usd: float
+    text: str  # the estimate in one line, for a person
+    measured: bool  # the time rests on the model's measured speed here, not a guess
+    long: bool = False  # over the user's thresholds: put to them before it starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +162,11 @@ class Notice(RunEvent):
 
 @dataclass(frozen=True, slots=True)
 class AnswerDelta(RunEvent):
+    """More of the final answer as it is written; ``restart``: drop what came so far
+    (a reply that failed half-way is asked for again)."""
+
     text: str
+    restart: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +177,10 @@ class Done(RunEvent):
 @dataclass(frozen=True, slots=True)
 class Failed(RunEvent):
     message: str
-    kind: str = ""
+    kind: ErrorKind = ErrorKind.INTERNAL
     hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Cancelled(RunEvent):
-    pass
+    partial: str = ""  # the answer as far as it was written when the run was stopped

@@ -7,7 +7,7 @@ filtered against the chunks here, and only the aggregated findings go back to it
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
 
 from core.clients.base import ClientError, ErrorKind
 from core.documents.model import Chunk
@@ -18,16 +18,19 @@ from core.protocols.events import (
     Answer,
     JobFailed,
     JobFinished,
-    JobsPlanned,
     JobStarted,
     Notice,
     RoundStarted,
     SupervisorMessage,
 )
-from core.protocols.jobs import Finding, Job, aggregate, plan_jobs
+from core.protocols.jobs import Finding, Job, aggregate, plan_reads
+from core.protocols.reading import ChunkReader, JobCount, JobResult
 from core.protocols.schemas import FinalSynthesis, JobOutput, JobPlan, Synthesis
+from core.protocols.streaming import StreamField
 from core.tokens import estimate_tokens
 
+ANSWER = StreamField("answer")
+ANSWER_IF_DECIDED = StreamField("answer", gate=("decision", "answer"))
 PLAN_TOKENS = 600
 SYNTHESIS_TOKENS = 1000
 JOB_TOKENS = 400  # room for the longest reply the schema allows
@@ -44,60 +47,71 @@ FATAL_KINDS = frozenset(
 )
 
 
-@dataclass(slots=True)
-class JobResult:
-    job: Job
-    output: JobOutput | None  # None: the job failed
-
-
 async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> Answer:
     counts: dict[str, int] = {}
     for chunk in chunks:
         counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
-    description = describe_documents(ctx.documents, ctx.settings.share_file_names, counts)
+    description = describe_documents(
+        ctx.documents, ctx.settings.share_file_names, counts, ctx.private_count
+    )
     labels = {doc.id: f"D{i}" for i, doc in enumerate(ctx.documents, 1)}
     chunk_tokens = max((estimate_tokens(c.text) for c in chunks), default=0)
     notes = ""
     findings: dict[str, Finding] = {}  # every round's findings, by id, for citations
+    reader = ChunkReader(ctx, chunks)
+    reader.start()  # the chunk index opens while the supervisor plans
     for round_no in range(1, max_rounds + 1):
         last = round_no == max_rounds
         ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))
         plan = await ctx.supervise(
-            prompts.minions_plan(ctx.task, description, notes, chunk_tokens, ctx.doc_metadata),
+            prompts.minions_plan(
+                ctx.task,
+                description,
+                notes,
+                chunk_tokens,
+                ctx.doc_metadata,
+                ctx.supervisor_memory,
+            ),
             JobPlan,
             max_tokens=PLAN_TOKENS,
         )
-        jobs, plan_notes = plan_jobs(plan, ctx.documents, chunks, round_no)
+        reads, plan_notes = plan_reads(plan, ctx.documents, chunks)
         for note in plan_notes:
             ctx.emit(Notice(ctx.run_id, note))
-        tasks = [job.instruction for job in jobs]
-        unique_tasks = list(dict.fromkeys(tasks))
+        unique_tasks = list(dict.fromkeys(task.instruction for task in reads))
         ctx.emit(SupervisorMessage(ctx.run_id, round_no, "\n".join(unique_tasks)))
-        ctx.emit(JobsPlanned(ctx.run_id, round_no, len(jobs), unique_tasks))
-        results = await run_jobs(ctx, jobs)
+        started = time.monotonic()
+        results = await reader.read(reads, round_no, run_jobs)
+        if reader.jobs_run:
+            ctx.job_phases.append((reader.jobs_run, time.monotonic() - started))
         failed = sum(r.output is None for r in results)
-        if jobs and failed == len(jobs):
+        if results and failed == len(results):
             raise RunStopped(
-                "jobs_failed",
-                f"All {len(jobs)} local jobs failed, so there is nothing to answer from",
+                ErrorKind.JOBS_FAILED,
+                f"All {len(results)} local jobs failed, so there is nothing to answer from",
                 hint="check the local model in Settings; a larger model follows the JSON format better",
             )
         found, text, dropped = aggregate(
             [(r.job, r.output) for r in results if r.output is not None],
             labels,
             start=len(findings) + 1,
+            coverage={task.task_no: task.coverage() for task in reads},
         )
         findings.update({f.id: f for f in found})
         if dropped:
             ctx.notes.append(
                 f"{dropped} findings were left out of round {round_no} to save cloud tokens"
             )
-        messages = prompts.minions_synthesize(ctx.task, text, notes, last)
+        messages = prompts.minions_synthesize(ctx.task, text, notes, last, ctx.supervisor_memory)
         reply: FinalSynthesis | Synthesis
         if last:  # the schema leaves no way but to answer
-            reply = await ctx.supervise(messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER
+            )
         else:
-            reply = await ctx.supervise(messages, Synthesis, max_tokens=SYNTHESIS_TOKENS)
+            reply = await ctx.supervise(
+                messages, Synthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER_IF_DECIDED
+            )
         if isinstance(reply, Synthesis) and reply.decision == "more":
             notes = reply.notes
             continue
@@ -119,14 +133,17 @@ def in_flight(parallelism: int) -> int:
     return parallelism + max(1, parallelism // 4)
 
 
-async def run_jobs(ctx: RunContext, jobs: list[Job]) -> list[JobResult]:
+async def run_jobs(
+    ctx: RunContext, jobs: list[Job], count: JobCount | None = None
+) -> list[JobResult]:
     """Each job is its own worker chat; the server runs at most ``parallelism`` at once.
 
     A fixed set of workers takes the jobs in turn: one task per job would start a
     thousand tasks in one burst, and an app's window sharing the loop would stall.
+    ``count`` carries the round's progress across batches (a task that widens adds jobs).
     """
+    count = count or JobCount(total=len(jobs))
     total = len(jobs)
-    done = 0
     pending = iter(enumerate(jobs))
     results: list[JobResult | None] = [None] * total
 
@@ -135,7 +152,6 @@ async def run_jobs(ctx: RunContext, jobs: list[Job]) -> list[JobResult]:
             results[index] = await one(job)
 
     async def one(job: Job) -> JobResult:
-        nonlocal done
         ctx.emit(
             JobStarted(
                 ctx.run_id,
@@ -160,13 +176,15 @@ async def run_jobs(ctx: RunContext, jobs: list[Job]) -> list[JobResult]:
                     continue
                 break
             assert isinstance(result.parsed, JobOutput)
-            done += 1
+            count.done += 1
             ctx.emit(
-                JobFinished(ctx.run_id, job.id, job.chunk.id, result.parsed.answer, done, total)
+                JobFinished(
+                    ctx.run_id, job.id, job.chunk.id, result.parsed.answer, count.done, count.total
+                )
             )
             return JobResult(job, result.parsed)
-        done += 1
-        ctx.emit(JobFailed(ctx.run_id, job.id, job.chunk.id, reason, done, total))
+        count.done += 1
+        ctx.emit(JobFailed(ctx.run_id, job.id, job.chunk.id, reason, count.done, count.total))
         return JobResult(job, None)
 
     tasks = [

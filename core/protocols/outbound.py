@@ -20,6 +20,7 @@ async def outbound_policy(
     never_send: frozenset[str],
     redact: bool | None,
     settings: Settings,
+    redactor: Redactor | None = None,
     on_notice: Callable[[str], None],
 ) -> dict[str, Any]:
     """Keyword arguments for ``egress_context``: redaction, never-send, provenance, meta."""
@@ -36,7 +37,7 @@ async def outbound_policy(
     if settings.local_only or protocol == "local":
         return policy  # nothing can leave: no index to build
     if settings.redact if redact is None else redact:
-        policy["redactor"] = Redactor()
+        policy["redactor"] = redactor if redactor is not None else Redactor()
     # Indexing a few MB of text takes around a second: keep it off the event loop.
     policy["provenance"] = await asyncio.to_thread(
         ProvenanceIndex, [(d.id, d.text, d.page_at) for d in documents], [task]

@@ -24,15 +24,26 @@ MINION_WORKER = (
 )
 
 
-def minion_supervisor_start(task: str, description: str) -> list[Message]:
+def with_memory(memory: str, text: str) -> str:
+    """A prompt's text after the earlier turns of the conversation, if there are any."""
+    return f"Conversation so far:\n{memory}\n{text}" if memory else text
+
+
+def minion_supervisor_start(task: str, description: str, memory: str = "") -> list[Message]:
     return [
         {"role": "system", "content": MINION_SUPERVISOR},
-        {"role": "user", "content": f"Question: {task}\nDocuments: {description}"},
+        {
+            "role": "user",
+            "content": with_memory(memory, f"Question: {task}\nDocuments: {description}"),
+        },
     ]
 
 
-def minion_worker_start(documents_text: str) -> list[Message]:
-    return [{"role": "system", "content": f"{MINION_WORKER}\n\n{documents_text}"}]
+def minion_worker_start(documents_text: str, memory: str = "") -> list[Message]:
+    system = f"{MINION_WORKER}\n\n{documents_text}"
+    if memory:
+        system += f"\n\nThe user's conversation so far, for context:\n{memory}"
+    return [{"role": "system", "content": system}]
 
 
 def minion_report(answer: str, last: bool) -> Message:
@@ -43,18 +54,20 @@ def minion_report(answer: str, last: bool) -> Message:
 # --- MinionS ----------------------------------------------------------------
 
 MINIONS_PLAN = (
-    "You plan extraction jobs over private documents you cannot see. Each job task is "
-    "run separately by a small local model on every matching chunk of ~{chunk_tokens} "
-    "tokens; most chunks hold nothing relevant. Give 1-4 short, self-contained tasks. "
-    "Limit a task by docs (labels), page_from/page_to or keywords (words that appear "
-    "verbatim in relevant text) only when sure."
+    "You plan extraction jobs over private documents you cannot see. A small local model "
+    "runs each task separately on chunks of ~{chunk_tokens} tokens; most hold nothing "
+    'relevant. Give 1-4 short, self-contained tasks. read: "best" for a fact (most '
+    'relevant chunks first, stops once found), "all" to list, count, summarise or compare. '
+    "Limit a task by docs (labels) or page_from/page_to only when sure; keywords: words "
+    "that appear verbatim in relevant text."
 )
 
 MINIONS_SYNTHESIZE = (
     "Answer the user's question from findings that small local models extracted from "
     "private documents you cannot see. A finding reads: id [document pages] answer. "
     'Reply in JSON: decision "answer" with answer and cite (ids of the findings it rests '
-    'on), or decision "more" with notes on what you know and what to extract next. '
+    'on), or decision "more" with notes on what you know and what to extract next '
+    '(a task that read some chunks can read "all"). '
     "Use only the findings; if they do not hold the answer, say so."
 )
 MINIONS_FINAL = (
@@ -72,9 +85,11 @@ MINIONS_JOB = (
 
 
 def minions_plan(
-    task: str, description: str, notes: str, chunk_tokens: int, extra: str = ""
+    task: str, description: str, notes: str, chunk_tokens: int, extra: str = "", memory: str = ""
 ) -> list[Message]:
     user = f"Question: {task}\nDocuments: {description}"
+    if memory:  # the local model sees no conversation: its tasks must stand alone
+        user = with_memory(memory, f"{user}\nWrite tasks that stand alone.")
     if extra:
         user += f"\nAbout them: {extra}"
     if notes:
@@ -85,8 +100,10 @@ def minions_plan(
     ]
 
 
-def minions_synthesize(task: str, findings: str, notes: str, last: bool) -> list[Message]:
-    user = f"Question: {task}\n"
+def minions_synthesize(
+    task: str, findings: str, notes: str, last: bool, memory: str = ""
+) -> list[Message]:
+    user = with_memory(memory, f"Question: {task}\n")
     if notes:
         user += f"Your notes from the last round: {notes}\n"
     user += f"Findings:\n{findings or '(none)'}"
@@ -111,8 +128,8 @@ SINGLE_READER = (
 )
 
 
-def single_reader(task: str, documents_text: str) -> list[Message]:
+def single_reader(task: str, documents_text: str, memory: str = "") -> list[Message]:
     return [
         {"role": "system", "content": f"{SINGLE_READER}\n\n{documents_text}"},
-        {"role": "user", "content": task},
+        {"role": "user", "content": with_memory(memory, f"Question: {task}") if memory else task},
     ]

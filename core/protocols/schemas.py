@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 
 def _strip_titles(node: Any) -> Any:
@@ -32,13 +32,18 @@ class Compact(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return _strip_titles(super().model_json_schema(*args, **kwargs))
+            stripped: dict[str, Any] = _strip_titles(super().model_json_schema(*args, **kwargs))
+            return stripped
         if cls not in _SCHEMAS:  # built once: a MinionS run sends it with every job
             _SCHEMAS[cls] = _strip_titles(super().model_json_schema())
         return _SCHEMAS[cls]
 
 
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # the prompt says what leaving the field out means
 
 
 def _none_if_empty(value: Any) -> Any:
@@ -75,7 +80,10 @@ class JobInstruction(Compact):
     docs: list[str] = []  # labels ("D1") or file names; empty: every document
     page_from: int = 0  # 0: no limit
     page_to: int = 0
-    keywords: list[str] = []  # a chunk matches when it holds any of them; empty: every chunk
+    keywords: list[str] = []  # "all": a chunk matches when it holds any; "best": ranked first
+    # "best": the most relevant chunks first, stop once found; "all": every chunk in range.
+    # Left out, the task's wording decides (core.protocols.jobs.read_mode).
+    read: Literal["best", "all"] = Field("best", json_schema_extra=_no_default)
 
     @field_validator("docs", "keywords", mode="before")
     @classmethod
@@ -86,6 +94,12 @@ class JobInstruction(Compact):
     @classmethod
     def _page(cls, value: Any) -> Any:
         return 0 if value is None else value
+
+    @field_validator("read", mode="before")
+    @classmethod
+    def _read(cls, value: Any) -> Any:
+        word = str(value or "").strip().lower()
+        return "all" if word in ("all", "every", "everything", "whole", "full") else "best"
 
 
 class JobPlan(Compact):

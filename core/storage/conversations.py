@@ -7,15 +7,14 @@ protocol and the ids of the audit records of what left the machine.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.protocols.events import Answer, Citation, RunUsage
+from core.storage.answers import AnswerRecord, dump_answer, load_answer
 from core.storage.paths import history_db_path
 
 _SCHEMA = """
@@ -24,7 +23,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     title TEXT NOT NULL,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    redact INTEGER NOT NULL DEFAULT 1
+    redact INTEGER NOT NULL DEFAULT 1,
+    redaction TEXT                  -- the placeholder mapping (it holds the originals): local only
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 DEFAULT_TITLE = "New conversation"
+STOPPED_BY_YOU = "You stopped this run."  # the text of a "stopped" message with nothing written
+ENDED_EARLY = "The run ended early."
+STOP_REASONS = (STOPPED_BY_YOU, ENDED_EARLY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,9 @@ class Conversation:
 class StoredMessage:
     id: int
     conversation_id: str
-    role: str  # "user", "assistant" or "error" (a failed or stopped run, in plain words)
+    role: str  # "user", "assistant", "stopped" (the partial answer) or "error" (in plain words)
     text: str
-    answer: Answer | None
+    answer: AnswerRecord | None  # read tolerantly: see core.storage.answers
     created: float
 
 
@@ -80,17 +83,6 @@ class StoredDocument:
     pages: int
     tokens: int
     never_send: bool = False
-
-
-def answer_to_json(answer: Answer) -> str:
-    return json.dumps(asdict(answer), ensure_ascii=False)
-
-
-def answer_from_json(text: str) -> Answer:
-    data: dict[str, Any] = json.loads(text)
-    citations = [Citation(**c) for c in data.pop("citations", [])]
-    usage = RunUsage(**data.pop("usage", {}))
-    return Answer(citations=citations, usage=usage, **data)
 
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
@@ -111,6 +103,8 @@ class ConversationStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(conversations)")}
         if "redact" not in columns:  # a history file from before per-conversation redaction
             self._write("ALTER TABLE conversations ADD COLUMN redact INTEGER NOT NULL DEFAULT 1")
+        if "redaction" not in columns:  # from before placeholders were kept per conversation
+            self._write("ALTER TABLE conversations ADD COLUMN redaction TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -136,11 +130,42 @@ class ConversationStore:
     def set_redact(self, conversation_id: str, redact: bool) -> None:
         self._write("UPDATE conversations SET redact=? WHERE id=?", (int(redact), conversation_id))
 
+    def redaction_mapping(self, conversation_id: str) -> str | None:
+        """The conversation's placeholder mapping as JSON (see ``Redactor.to_json``), if any."""
+        row = self._db.execute(
+            "SELECT redaction FROM conversations WHERE id=?", (conversation_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_redaction_mapping(self, conversation_id: str, mapping: str) -> None:
+        """Keep the placeholders so ``[EMAIL_1]`` means the same address in every turn."""
+        self._write("UPDATE conversations SET redaction=? WHERE id=?", (mapping, conversation_id))
+
     def conversations(self) -> list[Conversation]:
         """All conversations, most recently updated first."""
         rows = self._db.execute(
             "SELECT id, title, created, updated, redact FROM conversations "
             "ORDER BY updated DESC, rowid DESC"
+        ).fetchall()
+        return [_conversation(row) for row in rows]
+
+    def search(self, text: str) -> list[Conversation]:
+        """Conversations whose title or messages hold every word of ``text``, newest first.
+
+        Case-insensitive for ASCII letters (SQLite's LIKE); an empty ``text`` matches all.
+        """
+        match = (
+            "(title LIKE ? ESCAPE '\\' OR id IN "
+            "(SELECT conversation_id FROM messages WHERE text LIKE ? ESCAPE '\\'))"
+        )
+        words = text.split()
+        where = " AND ".join([match] * len(words)) or "1"
+        escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
+        patterns = [f"%{word}%" for word in escaped]
+        rows = self._db.execute(
+            "SELECT id, title, created, updated, redact FROM conversations "
+            f"WHERE {where} ORDER BY updated DESC, rowid DESC",
+            [p for p in patterns for _ in (1, 2)],  # one for the title, one for the messages
         ).fetchall()
         return [_conversation(row) for row in rows]
 
@@ -164,10 +189,10 @@ class ConversationStore:
     # ----------------------------------------------------------------- messages
 
     def add_message(
-        self, conversation_id: str, role: str, text: str, answer: Answer | None = None
+        self, conversation_id: str, role: str, text: str, answer: AnswerRecord | None = None
     ) -> StoredMessage:
         now = time.time()
-        payload = answer_to_json(answer) if answer is not None else None
+        payload = dump_answer(answer) if answer is not None else None
         with self._db:
             cursor = self._db.execute(
                 "INSERT INTO messages (conversation_id, role, text, answer, created) "
@@ -179,6 +204,10 @@ class ConversationStore:
             )
         return StoredMessage(int(cursor.lastrowid or 0), conversation_id, role, text, answer, now)
 
+    def remove_message(self, message_id: int) -> None:
+        """Forget one message (a question whose run the user chose not to start)."""
+        self._write("DELETE FROM messages WHERE id=?", (message_id,))
+
     def messages(self, conversation_id: str) -> list[StoredMessage]:
         rows = self._db.execute(
             "SELECT id, conversation_id, role, text, answer, created FROM messages "
@@ -186,7 +215,7 @@ class ConversationStore:
             (conversation_id,),
         ).fetchall()
         return [
-            StoredMessage(mid, cid, role, text, answer_from_json(ans) if ans else None, created)
+            StoredMessage(mid, cid, role, text, load_answer(ans), created)
             for mid, cid, role, text, ans, created in rows
         ]
 
@@ -263,6 +292,12 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         return ["## Question", "", quoted, ""]
     if message.role == "error":
         return [f"_{message.text}_", ""]
+    if message.role == "stopped":  # the partial answer, or the reason when nothing was written
+        return (
+            [f"_{message.text}_", ""]
+            if message.text in STOP_REASONS
+            else ["## Answer (stopped)", "", message.text.strip(), ""]
+        )
     lines = ["## Answer", "", message.text.strip(), ""]
     answer = message.answer
     if answer is None:
@@ -271,11 +306,10 @@ def _message_markdown(message: StoredMessage) -> list[str]:
         lines += ["**Sources**", ""]
         for n, c in enumerate(answer.citations, 1):
             quote = " ".join(c.quote.split())
-            lines.append(f'{n}. {c.document_name}, page {c.page}: "{quote}"')
+            lines.append(f'{n}. {c.document_name}, {c.where}: "{quote}"')
         lines.append("")
     u = answer.usage
-    local = u.local_prompt_tokens + u.local_completion_tokens
-    remote = u.remote_prompt_tokens + u.remote_completion_tokens
+    local, remote = u.local_tokens, u.cloud_tokens
     lines += [
         f"_Protocol {answer.protocol} · local tokens {local:,} · cloud tokens {remote:,} · "
         f"cloud cost ${u.remote_cost_usd:.4f} · cloud-only estimate ${u.cloud_only_cost_usd:.4f}_",

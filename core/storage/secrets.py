@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Protocol
+
+from core.errors import ErrorKind, MinionsError
 
 SERVICE = "minions-desktop"
 API_KEY_NAME = "cloud-api-key"
 
 
-class SecretStoreUnavailable(Exception):
+class SecretStoreUnavailable(MinionsError):
     """No keyring backend works on this system."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(ErrorKind.KEYRING, message)
 
 
 class SecretStore(Protocol):
@@ -82,6 +84,47 @@ class MemoryStore:
         self._values.pop(key, None)
 
 
+class LazyKeyringStore:
+    """The OS keyring, found on its first use rather than when this is made.
+
+    For a holder that needs secrets only later (the audit's anchor, at the first record):
+    finding the keyring imports its backends, which a window's first paint should not
+    wait for. Where no keyring works, each call raises ``SecretStoreUnavailable``, as a
+    keyring that stops working does, and the holder falls back as it would then.
+    """
+
+    name = "OS keyring"
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+        self._store: KeyringStore | None = None
+        self._lock = threading.Lock()
+
+    def _keyring(self) -> KeyringStore:
+        with self._lock:
+            if self._store is None:
+                self._store = KeyringStore(self.service)
+                self.name = self._store.name
+            return self._store
+
+    def get(self, key: str) -> str | None:
+        return self._keyring().get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self._keyring().set(key, value)
+
+    def delete(self, key: str) -> None:
+        self._keyring().delete(key)
+
+
+def default_store() -> SecretStore:
+    """The OS keyring, or a store that keeps secrets in memory for this session only."""
+    try:
+        return KeyringStore()
+    except SecretStoreUnavailable:
+        return MemoryStore()
+
+
 @dataclass(frozen=True, slots=True)
 class KeySource:
     key: str | None
@@ -89,17 +132,42 @@ class KeySource:
 
 
 class ApiKeys:
-    """Finds the cloud API key: ``OPENAI_API_KEY`` first (never stored), then the store."""
+    """Finds the cloud API key: ``OPENAI_API_KEY`` first (never stored), then the store.
+
+    The OS keyring is found on first use, not here: finding it imports its backends and
+    takes a few hundred milliseconds that a window's first paint should not wait for.
+    """
 
     def __init__(self, store: SecretStore | None = None) -> None:
-        self.warning = ""
-        if store is None:
-            try:
-                store = KeyringStore()
-            except SecretStoreUnavailable as exc:
-                self.warning = f"{exc.message}; the API key will be kept in memory for this session"
-                store = MemoryStore()
-        self.store: SecretStore = store
+        self._warning = ""
+        self._store = store
+        self._lock = threading.Lock()  # the app may first touch it from a thread
+
+    @property
+    def store(self) -> SecretStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    try:
+                        self._store = KeyringStore()
+                    except SecretStoreUnavailable as exc:
+                        self._fall_back(exc)
+        assert self._store is not None
+        return self._store
+
+    @store.setter
+    def store(self, store: SecretStore) -> None:
+        self._store = store
+
+    @property
+    def warning(self) -> str:
+        """Why the key is kept in memory only; empty when the keyring works."""
+        self.store  # noqa: B018 - finding the keyring is what sets the warning
+        return self._warning
+
+    @warning.setter
+    def warning(self, text: str) -> None:
+        self._warning = text
 
     @property
     def backend_name(self) -> str:
@@ -133,8 +201,8 @@ class ApiKeys:
             self._fall_back(exc)
 
     def _fall_back(self, exc: SecretStoreUnavailable) -> None:
-        self.warning = f"{exc.message}; the API key will be kept in memory for this session"
-        self.store = MemoryStore()
+        self._warning = f"{exc.message}; the API key will be kept in memory for this session"
+        self._store = MemoryStore()
 
 
 def scrub(text: str, *secrets: str | None) -> str:

@@ -28,6 +28,9 @@ class Settings(BaseModel):
     # The supervisor seat.
     remote_base_url: str = "https://api.openai.com/v1"
     remote_model: str = "gpt-4o-mini"
+    # Every supervisor request is egress, even to 127.0.0.1 (often a proxy to a cloud),
+    # unless the user says the endpoint is a model running on this computer.
+    supervisor_on_this_computer: bool = False
     # Protocol defaults.
     protocol: ProtocolName = "minions"
     minion_rounds: int = Field(3, ge=1, le=10)
@@ -35,6 +38,14 @@ class Settings(BaseModel):
     chunk_chars: int = Field(3000, ge=300, le=50_000)
     parallelism: int = Field(4, ge=1, le=64)
     cloud_token_budget: int = Field(60_000, ge=1_000)
+    # How long a model may keep us waiting for the first piece of a reply (then half of
+    # it between pieces) before the run says it is not answering.
+    cloud_wait_s: int = Field(60, ge=1, le=3600)
+    # A run estimated to take longer than this, or to need more local jobs, is put to
+    # the user first, with cheaper ways to ask.
+    confirm_run_seconds: int = Field(120, ge=0)
+    confirm_run_jobs: int = Field(500, ge=0)
+    local_wait_s: int = Field(120, ge=1, le=3600)
     # Privacy.
     local_only: bool = False
     redact: bool = True

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QPalette, QResizeEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.protocols.events import Answer, Citation
+from desktop.ui.answer_body import AnswerBody, CopyButton
 from desktop.ui.document_model import format_tokens
-from desktop.ui.markdown import render_markdown
+from desktop.ui.flow_layout import FlowLayout
 
 PROTOCOL_NAMES = {
     "local": "Local only",
@@ -42,8 +35,7 @@ def format_cost(usd: float) -> str:
 def badges_for(answer: Answer) -> list[tuple[str, str, str]]:
     """(object name, text, tooltip) of each badge under an answer."""
     u = answer.usage
-    local = u.local_prompt_tokens + u.local_completion_tokens
-    cloud = u.remote_prompt_tokens + u.remote_completion_tokens
+    local, cloud = u.local_tokens, u.cloud_tokens
     protocol = PROTOCOL_NAMES.get(answer.protocol, answer.protocol)
     badges = [
         ("ProtocolBadge", protocol, "The protocol that produced this answer"),
@@ -90,35 +82,6 @@ def egress_line(answer: Answer, link: str) -> str:
     return text
 
 
-class AutoHeightBrowser(QTextBrowser):
-    """A QTextBrowser as tall as its text, so cards grow with the answer and never scroll."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("AnswerBody")
-        self.setOpenLinks(False)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.viewport().setAutoFillBackground(False)
-        self.document().setDocumentMargin(2)
-        self.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
-
-    def _fit(self) -> None:
-        self.document().setTextWidth(self.viewport().width())
-        height = int(self.document().size().height()) + 2 * self.frameWidth() + 2
-        if height != self.height():
-            self.setFixedHeight(height)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def sizeHint(self) -> QSize:
-        return QSize(400, self.height())
-
-
 class AnswerCard(QFrame):
     """An answer; while a run streams, ``set_streaming`` shows the text so far."""
 
@@ -130,11 +93,11 @@ class AnswerCard(QFrame):
         self.setObjectName("AnswerCard")
         self.answer: Answer | None = None
         self._pending = ""
+        self._link = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(8)
-        self.body = AutoHeightBrowser()
-        self.body.setAccessibleName("Answer")
+        self.body = AnswerBody()
         self.body.anchorClicked.connect(self._anchor)
         layout.addWidget(self.body)
         self.sources = QLabel()
@@ -145,9 +108,14 @@ class AnswerCard(QFrame):
         self.sources.linkActivated.connect(lambda href: self._anchor(QUrl(href)))
         self.sources.hide()
         layout.addWidget(self.sources)
-        self.badge_row = QHBoxLayout()
-        self.badge_row.setSpacing(6)
-        layout.addLayout(self.badge_row)
+        # Badges wrap onto a second line in a narrow window instead of widening the card.
+        self.badge_box = QWidget()
+        self.badge_row = FlowLayout(self.badge_box, spacing=6)
+        self.badge_row.setContentsMargins(0, 0, 0, 0)
+        self.copy_button = CopyButton("CopyAnswerButton", "Copy answer")
+        self.copy_button.hide()
+        self.badge_row.add(self.copy_button)
+        layout.addWidget(self.badge_box)
         self.egress = QLabel()
         self.egress.setObjectName("Muted")
         self.egress.setWordWrap(True)
@@ -165,15 +133,37 @@ class AnswerCard(QFrame):
         if not self._stream_timer.isActive():
             self._stream_timer.start()
 
+    def streamed(self) -> str:
+        """The text streamed so far (shown, or about to be)."""
+        return self._pending
+
     def _render_stream(self) -> None:
         if self.answer is None:
-            self.body.setHtml(render_markdown(self._pending + " ▍"))
+            self.body.set_markdown(self._pending + " ▍")
 
     def set_answer(self, answer: Answer) -> None:
         self.answer = answer
         self._stream_timer.stop()
-        link = self.palette().color(QPalette.ColorRole.Link).name()
-        self.body.setHtml(render_markdown(answer.text, len(answer.citations), link))
+        self.body.set_markdown(answer.text, len(answer.citations))
+        self.copy_button.payload = answer.text
+        self.copy_button.show()
+        self.badge_row.takeAt(self.badge_row.count() - 1)  # the copy button goes last
+        for name, text, tip in badges_for(answer):
+            badge = QLabel(text)
+            badge.setObjectName(name)
+            badge.setToolTip(tip)
+            badge.setAccessibleName(text)
+            self.badge_row.add(badge)
+        self.badge_row.add(self.copy_button)
+        self._render_links()
+        self.egress.show()
+
+    def _render_links(self) -> None:
+        """Sources and the egress line, in the palette's link colour."""
+        answer = self.answer
+        if answer is None:
+            return
+        link = self._link = self.palette().color(QPalette.ColorRole.Link).name()
         if answer.citations:
             items = []
             for n, c in enumerate(answer.citations, 1):
@@ -187,15 +177,13 @@ class AnswerCard(QFrame):
                 )
             self.sources.setText("<b>Sources</b><br>" + "<br>".join(items))
             self.sources.show()
-        for name, text, tip in badges_for(answer):
-            badge = QLabel(text)
-            badge.setObjectName(name)
-            badge.setToolTip(tip)
-            badge.setAccessibleName(text)
-            self.badge_row.addWidget(badge)
-        self.badge_row.addStretch(1)
         self.egress.setText(egress_line(answer, link))
-        self.egress.show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        link = self.palette().color(QPalette.ColorRole.Link).name()
+        if event.type() == QEvent.Type.PaletteChange and link != self._link:
+            self._render_links()
 
     def _anchor_audit(self, _href: str) -> None:
         if self.answer is not None:
@@ -242,9 +230,10 @@ class NoteCard(QFrame):
         self.setObjectName("ErrorCard" if error else "AnswerCard")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
-        head = QLabel(f"<b>{html.escape(title)}</b>")
-        head.setWordWrap(True)
-        layout.addWidget(head)
+        self.head = QLabel(f"<b>{html.escape(title)}</b>")
+        self.head.setWordWrap(True)
+        layout.addWidget(self.head)
+        self.detail = detail
         if detail:
             body = QLabel(html.escape(detail))
             body.setWordWrap(True)
@@ -252,3 +241,33 @@ class NoteCard(QFrame):
             body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(body)
         self.title = title
+
+
+class StoppedCard(NoteCard):
+    """A stopped run, live or from history: what was written before the stop, then the mark."""
+
+    def __init__(self, reason: str, partial: str = "", parent: QWidget | None = None) -> None:
+        super().__init__("Stopped", reason, error=False, parent=parent)
+        self.partial = partial
+        self.body: AnswerBody | None = None
+        self.copy_button: CopyButton | None = None
+        self.head.setText("<b>■ Stopped</b>")
+        self.head.setAccessibleName("Stopped")
+        if partial.strip():
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.setContentsMargins(16, 12, 16, 12)
+            self.body = AnswerBody()
+            self.body.set_markdown(partial)
+            layout.insertWidget(0, self.body)
+            rule = QFrame()
+            rule.setObjectName("StopRule")
+            rule.setFixedHeight(1)
+            rule.setStyleSheet("#StopRule { background: palette(mid); border: none; }")
+            layout.insertWidget(1, rule)
+            self.copy_button = CopyButton("CopyAnswerButton", "Copy the answer so far")
+            self.copy_button.payload = partial
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(self.copy_button)
+            layout.addLayout(row)

@@ -1,68 +1,57 @@
-"""The audit table: one row per request that left the machine, joined with its reply."""
+"""The audit table: one row per request that left the machine, with its reply's outcome.
+
+Rows are :class:`RequestSummary` (no bodies), so 20,000 of them load quickly; a body is
+read only when its row is selected.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from core.privacy.audit import EgressRecord
-from core.protocols.pricing import cost_usd
+from core.privacy.audit import RequestSummary
 from desktop.ui.answer_card import format_cost
+from desktop.ui.audit_rows import cost
 
 Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
 
 
-@dataclass(frozen=True, slots=True)
-class EgressRow:
-    request: EgressRecord
-    reply: EgressRecord | None
-
-    @property
-    def prompt_tokens(self) -> int:
-        return (self.reply.prompt_tokens or 0) if self.reply else 0
-
-    @property
-    def completion_tokens(self) -> int:
-        return (self.reply.completion_tokens or 0) if self.reply else 0
-
-    @property
-    def cost(self) -> float:
-        return cost_usd(self.request.model, self.prompt_tokens, self.completion_tokens)
-
-    @property
-    def outcome(self) -> str:
-        if self.reply is None:
-            return "no reply"
-        return str(self.reply.status) if self.reply.status is not None else "failed"
+def outcome(row: RequestSummary) -> str:
+    if not row.replied:
+        return "no reply"
+    return str(row.status) if row.status is not None else "failed"
 
 
-def pair_records(records: list[EgressRecord]) -> list[EgressRow]:
-    replies = {r.request_id: r for r in records if r.kind == "response"}
-    return [EgressRow(r, replies.get(r.id)) for r in records if r.kind == "request"]
+def sent_to(row: RequestSummary) -> str:
+    """Where the request went, short enough for a table cell."""
+    return f"{row.host} (this computer)" if row.loopback else row.host
 
 
 class EgressTableModel(QAbstractTableModel):
-    TIME, CONVERSATION, ENDPOINT, MODEL, BYTES, TOKENS, COST, STATUS = range(8)
-    HEADERS = ("Time", "Conversation", "Endpoint", "Model", "Bytes", "Tokens", "Cost", "Reply")
+    TIME, CONVERSATION, DESTINATION, MODEL, BYTES, TOKENS, COST, STATUS = range(8)
+    HEADERS = ("Time", "Conversation", "Sent to", "Model", "Bytes", "Tokens", "Cost", "Reply")
     RowRole = Qt.ItemDataRole.UserRole + 1
+    _RIGHT = (BYTES, TOKENS, COST)
 
-    def __init__(self, titles: dict[str, str] | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._rows: list[EgressRow] = []
-        self._titles = titles or {}
+        self._rows: list[RequestSummary] = []
+        self._titles: dict[str, str] = {}
 
-    def set_rows(self, rows: list[EgressRow], titles: dict[str, str]) -> None:
-        if rows == self._rows and titles == self._titles:
+    def set_rows(self, rows: list[RequestSummary], titles: dict[str, str]) -> None:
+        if rows is self._rows and titles == self._titles:
             return
         self.beginResetModel()
         self._rows, self._titles = rows, titles
         self.endResetModel()
 
-    def row_at(self, row: int) -> EgressRow:
+    def row_at(self, row: int) -> RequestSummary:
         return self._rows[row]
+
+    def title(self, conversation_id: str) -> str:
+        return self._titles.get(conversation_id, conversation_id or "(command line)")
 
     def rowCount(self, parent: Index = NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -79,31 +68,27 @@ class EgressTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
+        column = index.column()
         if role == self.RowRole:
             return row
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (
-            self.BYTES,
-            self.TOKENS,
-            self.COST,
-        ):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self._RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.DESTINATION:
+            return row.endpoint
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        request = row.request
-        column = index.column()
         if column == self.TIME:
-            return request.created_at[:19].replace("T", " ")
+            return row.created_at[:19].replace("T", " ")
         if column == self.CONVERSATION:
-            conversation = request.conversation_id
-            return self._titles.get(conversation, conversation or "(command line)")
-        if column == self.ENDPOINT:
-            return request.endpoint
+            return self.title(row.conversation_id)
+        if column == self.DESTINATION:
+            return sent_to(row)
         if column == self.MODEL:
-            return request.model or "-"
+            return row.model or "-"
         if column == self.BYTES:
-            return f"{request.byte_count:,}"
+            return f"{row.byte_count:,}"
         if column == self.TOKENS:
             return f"{row.prompt_tokens + row.completion_tokens:,}"
         if column == self.COST:
-            return format_cost(row.cost)
-        return row.outcome
+            return format_cost(cost(row))
+        return outcome(row)

@@ -6,8 +6,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.protocols.events import Answer
-from core.storage.conversations import StoredMessage
-from desktop.ui.answer_card import AnswerCard, NoteCard, UserBubble
+from core.protocols.records import answer_from_record
+from core.storage.conversations import STOP_REASONS, STOPPED_BY_YOU, StoredMessage
+from desktop.ui.answer_card import AnswerCard, NoteCard, StoppedCard, UserBubble
 
 MAX_WIDTH = 860
 
@@ -68,6 +69,7 @@ class ChatView(QScrollArea):
         self.welcome = WelcomeCard()
         self._insert(self.welcome)
         self.live: AnswerCard | None = None
+        self._last_question: QWidget | None = None  # its row, while its run may not start
         self.verticalScrollBar().rangeChanged.connect(self._follow)
         self._pinned = True
         self.verticalScrollBar().valueChanged.connect(self._track_pin)
@@ -78,7 +80,8 @@ class ChatView(QScrollArea):
         self.live = None
         while self.items.count() > 1:
             item = self.items.takeAt(0)
-            if (widget := item.widget()) is not None and widget is not self.welcome:
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget is not self.welcome:
                 widget.deleteLater()
         self._insert(self.welcome)
         self.welcome.show()
@@ -89,7 +92,10 @@ class ChatView(QScrollArea):
             if message.role == "user":
                 self.add_question(message.text)
             elif message.role == "assistant":
-                self.add_answer(message.answer or Answer(message.text, ""))
+                stored = message.answer
+                self.add_answer(answer_from_record(stored) if stored else Answer(message.text, ""))
+            elif (stopped := stopped_parts(message)) is not None:
+                self.add_stopped(*stopped)
             else:
                 self.add_note(message.text)
 
@@ -103,8 +109,17 @@ class ChatView(QScrollArea):
         holder.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
         self._insert(holder)
+        self._last_question = holder
         self._pinned = True
         return bubble
+
+    def withdraw_question(self) -> None:
+        """Take back the last question and its live card: its run never started."""
+        self.drop_live()
+        holder, self._last_question = self._last_question, None
+        if holder is not None:
+            self.items.removeWidget(holder)
+            holder.deleteLater()
 
     def begin_answer(self) -> AnswerCard:
         """A card that shows the answer as it streams in."""
@@ -134,6 +149,18 @@ class ChatView(QScrollArea):
         self._insert(note)
         return note
 
+    def add_stopped(self, reason: str = STOPPED_BY_YOU, partial: str | None = None) -> StoppedCard:
+        """The stopped mark, under what was written before the stop.
+
+        Without ``partial``, what the live answer had streamed is kept.
+        """
+        if partial is None:
+            partial = self.live.streamed() if self.live is not None else ""
+        self.drop_live()
+        card = StoppedCard(reason, partial)
+        self._insert(card)
+        return card
+
     def drop_live(self) -> None:
         if self.live is not None:
             self.live.deleteLater()
@@ -142,7 +169,8 @@ class ChatView(QScrollArea):
     def cards(self) -> list[QWidget]:
         found = []
         for i in range(self.items.count() - 1):
-            widget = self.items.itemAt(i).widget()
+            item = self.items.itemAt(i)
+            widget = item.widget() if item is not None else None
             if widget is not None and widget is not self.welcome:
                 found.append(widget)
         return found
@@ -164,3 +192,19 @@ class ChatView(QScrollArea):
     def _follow(self, _minimum: int, maximum: int) -> None:
         if self._pinned:
             QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(maximum))
+
+
+def stopped_parts(message: StoredMessage) -> tuple[str, str] | None:
+    """(reason, partial answer) of a stored stopped run, or None if it is no stopped run.
+
+    Role "stopped" keeps the partial answer in ``answer`` or ``text`` (the text is the
+    reason itself when nothing was written); history from before that role stored a stop
+    as role "error" with the reason as its text.
+    """
+    if message.role == "error":
+        return (message.text, "") if message.text in STOP_REASONS else None
+    if message.role != "stopped":
+        return None
+    if message.text in STOP_REASONS:
+        return message.text, message.answer.text if message.answer else ""
+    return STOPPED_BY_YOU, message.answer.text if message.answer else message.text

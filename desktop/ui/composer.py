@@ -1,9 +1,9 @@
-"""Where the question is typed: Ctrl+Enter sends, Esc or Stop cancels a run."""
+"""Where the question is typed: Enter (or Ctrl+Enter) sends, Esc or Stop cancels a run."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -11,20 +11,57 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 
 class QuestionEdit(QPlainTextEdit):
+    """With ``enter_sends``, Enter sends and Shift+Enter starts a new line, as in chat
+    apps; without it, Enter starts a new line. Ctrl+Enter always sends."""
+
     submitted = Signal()
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.enter_sends = True
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submitted.emit()
-            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if mods & Qt.KeyboardModifier.ControlModifier or (
+                self.enter_sends and mods == Qt.KeyboardModifier.NoModifier
+            ):
+                self.submitted.emit()
+                return
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")  # not a paragraph break: the question stays plain
+                return
         super().keyPressEvent(event)
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when there is not room for all of it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        elided = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, width)
+        self.setText(elided)
 
 
 class Composer(QFrame):
@@ -45,9 +82,10 @@ class Composer(QFrame):
         self.edit.setTabChangesFocus(True)
         self.edit.setFixedHeight(64)
         self.edit.submitted.connect(self._send)
+        self.edit.installEventFilter(self)  # the whole box shows the keyboard focus
         layout.addWidget(self.edit)
         row = QHBoxLayout()
-        self.hint = QLabel("Ctrl+Enter to send · Esc to stop")
+        self.hint = ElidedLabel()
         self.hint.setObjectName("Muted")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setObjectName("Danger")
@@ -58,14 +96,14 @@ class Composer(QFrame):
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("Primary")
         self.send_button.setAccessibleName("Send question")
-        self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self._send)
         self.redact = QCheckBox("Redact identifiers")
         self.redact.setChecked(True)
         self.redact.setAccessibleName("Redact identifiers in this conversation")
         self.redact.setToolTip(
-            "Replace emails, phone, card and account numbers with placeholders before "
-            "anything of this conversation leaves the computer; answers show the originals"
+            "Replace names, addresses, emails, phone, card, account and ID numbers with "
+            "placeholders before anything of this conversation leaves the computer; "
+            "answers show the originals"
         )
         self.redact.toggled.connect(self.redactToggled)
         row.addWidget(self.hint, 1)
@@ -73,6 +111,23 @@ class Composer(QFrame):
         row.addWidget(self.stop_button)
         row.addWidget(self.send_button)
         layout.addLayout(row)
+        self.set_enter_sends(True)
+
+    def set_enter_sends(self, on: bool) -> None:
+        self.edit.enter_sends = on
+        if on:
+            self.hint.set_full_text("Enter to send · Shift+Enter for a new line · Esc to stop")
+            self.send_button.setToolTip("Send (Enter)")
+        else:
+            self.hint.set_full_text("Ctrl+Enter to send · Esc to stop")
+            self.send_button.setToolTip("Send (Ctrl+Enter)")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self.setProperty("focused", event.type() == QEvent.Type.FocusIn)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        return False
 
     def set_running(self, running: bool) -> None:
         self.send_button.setEnabled(not running)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import html
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.privacy.audit import EgressRecord
+from core.privacy.export import destination
 from core.privacy.gate import Decision, OutboundRequest
 from desktop.ui.payload_view import PayloadView
 
@@ -17,12 +19,14 @@ class ConfirmSendDialog(QDialog):
         self.setWindowTitle("Send this to the cloud?")
         self.resize(820, 560)
         self.decision = Decision.DENY
+        where = destination(outbound.endpoint, outbound.meta).describe()
         summary = QLabel(
             f"<b>{len(outbound.body):,} bytes</b> are about to go to "
-            f"<b>{outbound.endpoint}</b> ({outbound.model or 'unknown model'}). "
-            "This is exactly what would leave your computer (highlighted: text from your "
-            "documents, and your own words):"
+            f"<b>{html.escape(where)}</b> ({html.escape(outbound.model or 'unknown model')}). "
+            "This is exactly what would leave your computer, as messages (Raw JSON: the "
+            "bytes themselves):"
         )
+        summary.setToolTip(outbound.endpoint)
         summary.setWordWrap(True)
         self.payload = PayloadView()
         self.payload.show_record(_preview(outbound))
@@ -49,11 +53,16 @@ class ConfirmSendDialog(QDialog):
         self.done(0 if decision is Decision.DENY else 1)
 
 
+def _settle(answer: asyncio.Future[Decision], decision: Decision) -> None:
+    if not answer.done():
+        answer.set_result(decision)
+
+
 async def confirm_send(parent: QWidget | None, outbound: OutboundRequest) -> Decision:
     """Show the dialog without a nested event loop and await the user's choice."""
     dialog = ConfirmSendDialog(outbound, parent)
     answer: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-    dialog.finished.connect(lambda _r: answer.done() or answer.set_result(dialog.decision))
+    dialog.finished.connect(lambda _r: _settle(answer, dialog.decision))
     dialog.open()
     try:
         return await answer

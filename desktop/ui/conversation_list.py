@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from enum import IntEnum
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QPoint,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QMenu,
     QPushButton,
@@ -28,6 +32,9 @@ from PySide6.QtWidgets import (
 
 from core.storage.conversations import Conversation
 from desktop.resources import app_icon
+from desktop.ui.conversation_groups import ConversationDelegate, DateGroupedModel
+
+SEARCH_DELAY_MS = 200  # typing pauses this long before the list is filtered
 
 
 class ConversationRole(IntEnum):
@@ -59,8 +66,8 @@ class ConversationListModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {int(r): r.name.lower().encode() for r in ConversationRole}
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {int(r): QByteArray(r.name.lower().encode()) for r in ConversationRole}
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         return super().flags(index) | Qt.ItemFlag.ItemIsEditable
@@ -133,18 +140,32 @@ class ConversationListModel(QAbstractListModel):
 
 
 class ConversationSidebar(QWidget):
-    """The left column: app title, New conversation, and the list with its context menu."""
+    """The left column: app title, New conversation, search, and the list grouped by date.
+
+    ``search`` finds conversations by title and content (the store's search); without it,
+    the search box matches titles only.
+    """
 
     newRequested = Signal()
     selected = Signal(str)
     deleteRequested = Signal(str)
     exportRequested = Signal(str)
 
-    def __init__(self, model: ConversationListModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ConversationListModel,
+        parent: QWidget | None = None,
+        *,
+        search: Callable[[str], list[Conversation]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("Sidebar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.model = model
+        self._search = search
+        self.groups = DateGroupedModel(
+            model, id_role=ConversationRole.Id, time_role=ConversationRole.Updated, parent=self
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 14, 12, 12)
         layout.setSpacing(10)
@@ -162,16 +183,23 @@ class ConversationSidebar(QWidget):
         self.new_button.setToolTip("New conversation (Ctrl+N)")
         self.new_button.clicked.connect(self.newRequested)
         layout.addWidget(self.new_button)
-        caption = QLabel("CONVERSATIONS")
-        caption.setObjectName("SectionTitle")
-        layout.addWidget(caption)
+        self.search = QLineEdit()
+        self.search.setObjectName("ConversationSearch")
+        self.search.setPlaceholderText("Search conversations")
+        self.search.setAccessibleName("Search conversations")
+        self.search.setToolTip("Finds words in titles, questions and answers")
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.list = QListView()
         self.list.setObjectName("ConversationList")
         self.list.setAccessibleName("Conversations")
-        self.list.setModel(model)
+        self.list.setModel(self.groups)
+        self.list.setItemDelegate(ConversationDelegate(self.list))
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.list.setUniformItemSizes(True)
         self.list.setEditTriggers(
             QListView.EditTrigger.EditKeyPressed | QListView.EditTrigger.DoubleClicked
         )
@@ -184,13 +212,18 @@ class ConversationSidebar(QWidget):
         delete.triggered.connect(self._delete_current)
         self.list.addAction(delete)
         layout.addWidget(self.list, 1)
-        self.empty = QLabel("Your conversations appear here. They stay on this computer.")
+        self.empty = QLabel()
         self.empty.setObjectName("Muted")
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
+        # A reset of the grouped rows (a move, a new group, a search) keeps the current one,
+        # and brings it back when a search that hid it is cleared.
+        self._keep = ""
+        self._restoring = False
+        self.groups.modelReset.connect(self._restore_current)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
-            signal.connect(lambda *_: self.empty.setVisible(model.rowCount() == 0))
-        self.empty.setVisible(model.rowCount() == 0)
+            signal.connect(self._source_changed)
+        self._update_empty()
 
     def set_locked(self, locked: bool) -> None:
         """While a run works, the conversation cannot change under it."""
@@ -198,21 +231,78 @@ class ConversationSidebar(QWidget):
         self.list.setEnabled(not locked)
 
     def select(self, conversation_id: str) -> None:
-        at = self.model.row_of(conversation_id)
+        at = self.groups.row_of(conversation_id)
         if at >= 0:
-            self.list.setCurrentIndex(self.model.index(at))
+            self.list.setCurrentIndex(self.groups.index(at))
 
     def current_id(self) -> str:
         index = self.list.currentIndex()
-        return str(index.data(ConversationRole.Id)) if index.isValid() else ""
+        return self.groups.id_at(index.row()) if index.isValid() else ""
 
     def rename_current(self) -> None:
-        if self.list.currentIndex().isValid():
+        if self.current_id():
             self.list.edit(self.list.currentIndex())
 
+    def visible_titles(self) -> list[str]:
+        """The conversations shown, top to bottom (headers left out)."""
+        return [
+            str(self.groups.index(row).data())
+            for row in range(self.groups.rowCount())
+            if self.groups.source_row(row) >= 0
+        ]
+
+    # ----------------------------------------------------------------- search
+
+    def apply_search(self) -> None:
+        """Filter the list by the search box now (typing does it after a short pause)."""
+        self._search_timer.stop()
+        text = self.search.text().strip()
+        if not text:
+            self.groups.set_filter(None)
+        elif self._search is not None:
+            self.groups.set_filter({c.id for c in self._search(text)})
+        else:
+            words = text.lower().split()
+            self.groups.set_filter(
+                {
+                    c.id
+                    for c in (self.model.conversation(r) for r in range(self.model.rowCount()))
+                    if all(w in c.title.lower() for w in words)
+                }
+            )
+        self._update_empty()
+
+    def _source_changed(self, *_args: object) -> None:
+        if self.search.text().strip():  # what matches may have changed too
+            self._search_timer.start()
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        text = self.search.text().strip()
+        if self.model.rowCount() == 0:
+            self.empty.setText("Your conversations appear here. They stay on this computer.")
+        elif text and self.groups.is_filtered() and self.groups.conversation_count() == 0:
+            self.empty.setText(f"No conversation mentions “{text}”.")
+        else:
+            self.empty.setText("")
+        self.empty.setVisible(bool(self.empty.text()))
+
+    # ----------------------------------------------------------------- internals
+
+    def _restore_current(self) -> None:
+        at = self.groups.row_of(self._keep) if self._keep else -1
+        if at >= 0:
+            self._restoring = True
+            try:
+                self.list.setCurrentIndex(self.groups.index(at))
+            finally:
+                self._restoring = False
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.selected.emit(str(current.data(ConversationRole.Id)))
+        # A reset drops the current row without this signal; only a real change gets here.
+        self._keep = self.groups.id_at(current.row()) if current.isValid() else ""
+        if self._keep and not self._restoring:
+            self.selected.emit(self._keep)
 
     def _delete_current(self) -> None:
         if cid := self.current_id():
@@ -220,9 +310,9 @@ class ConversationSidebar(QWidget):
 
     def _menu(self, pos: QPoint) -> None:
         index = self.list.indexAt(pos)
-        if not index.isValid():
+        cid = self.groups.id_at(index.row()) if index.isValid() else ""
+        if not cid:
             return
-        cid = str(index.data(ConversationRole.Id))
         menu = QMenu(self)
         menu.addAction("Rename", lambda: self.list.edit(index))
         menu.addAction("Export to Markdown…", lambda: self.exportRequested.emit(cid))

@@ -1,26 +1,26 @@
-"""The documents of the open conversation, as a Qt list model, and their loading."""
+"""The documents of the open conversation, as a Qt list model."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Awaitable, Callable
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
-from core.documents.model import Document, DocumentError
+from core.documents.model import Document
 from core.storage.conversations import StoredDocument
-from core.tokens import estimate_tokens
 
 READING, READY, ERROR = "reading", "ready", "error"
 
@@ -38,6 +38,7 @@ class DocumentRow:
     doc_id: str = ""
     never_send: bool = False
     document: Document | None = field(default=None, repr=False)
+    stage: str = ""  # a slow step under way, in the user's words: "OCR page 3 of 12"
 
     @classmethod
     def from_stored(cls, doc: StoredDocument) -> DocumentRow:
@@ -63,8 +64,15 @@ class DocumentRole(IntEnum):
     Summary = Qt.ItemDataRole.UserRole + 11  # the chip's second line
 
 
+# A list view lays out all its rows again on every dataChanged: with thousands of files
+# finishing one by one that is quadratic. Row changes are told at most this often.
+CHANGE_INTERVAL_MS = 100
+
+
 def summary(row: DocumentRow) -> str:
     """The chip's second line, in the user's words."""
+    if row.status == READING and row.stage:
+        return row.stage
     if row.status == READING:
         return f"Reading… {round(row.progress * 100)}%" if row.progress >= 0 else "Reading…"
     if row.status == ERROR:
@@ -83,20 +91,80 @@ def format_tokens(n: int) -> str:
     return str(n)
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What the tray's header says about all the documents, kept up to date row by row."""
+
+    count: int = 0
+    reading: int = 0
+    failed: int = 0
+    pages: int = 0  # of the documents that are ready
+    tokens: int = 0
+
+
+class _LaterChanges:
+    """One timer, owned by the application, that tells the models their held-back changes.
+
+    Not a timer per model: a model without a parent is deleted when Python collects it,
+    possibly on another thread, and a running timer deleted there stays registered on the
+    main thread and fires into freed memory (a crash, seen in the tests).
+    """
+
+    def __init__(self) -> None:
+        self._models: weakref.WeakSet[DocumentListModel] = weakref.WeakSet()
+        self._timer: QTimer | None = None
+
+    def tell(self, model: DocumentListModel) -> None:
+        self._models.add(model)
+        try:
+            if self._timer is not None and self._timer.isActive():
+                return
+        except RuntimeError:  # its application was deleted (and the timer with it)
+            self._timer = None
+        if self._timer is None:
+            app = QCoreApplication.instance()
+            self._timer = QTimer(app, singleShot=True, interval=CHANGE_INTERVAL_MS)
+            self._timer.timeout.connect(self._flush)
+        self._timer.start()
+
+    def _flush(self) -> None:
+        models, self._models = list(self._models), weakref.WeakSet()
+        for model in models:
+            try:
+                model.tell_changes()
+            except RuntimeError:  # deleted by its parent meanwhile: nothing to tell
+                pass
+
+
+_later = _LaterChanges()
+
+
 class DocumentListModel(QAbstractListModel):
-    """One row per attached file; setters emit only on a real change."""
+    """One row per attached file; setters emit only on a real change.
+
+    Thousands of rows stay cheap: a row is found by its path in a dict, the totals are
+    updated as rows change (``totalsChanged``, at once), and ``dataChanged`` comes at
+    once for a lone change, then at most every ``CHANGE_INTERVAL_MS`` for the rows
+    changed meanwhile.
+    """
+
+    totalsChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[DocumentRow] = []
+        self._at: dict[str, int] = {}  # path -> row number
+        self.totals = Totals()
+        self._dirty: tuple[int, int] | None = None  # rows changed, not yet told
+        self._told = -1.0  # when rows changes were last told (time.monotonic)
 
     # ----------------------------------------------------------------- Qt model API
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {int(r): r.name[0].lower().encode() + r.name[1:].encode() for r in DocumentRole}
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {int(r): QByteArray((r.name[0].lower() + r.name[1:]).encode()) for r in DocumentRole}
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -128,180 +196,95 @@ class DocumentListModel(QAbstractListModel):
     def rows(self) -> list[DocumentRow]:
         return list(self._rows)
 
+    def row(self, at: int) -> DocumentRow:
+        return self._rows[at]
+
     def row_for(self, path: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.path == path), -1)
+        return self._at.get(path, -1)
 
     def add(self, row: DocumentRow) -> int:
         at = self.row_for(row.path)
         if at >= 0:
+            self._count(self._rows[at], -1)
             self._rows[at] = row
-            self.dataChanged.emit(self.index(at), self.index(at))
+            self._count(row, +1)
+            self._changed(at)
             return at
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+        at = len(self._rows)
+        self.beginInsertRows(QModelIndex(), at, at)
         self._rows.append(row)
+        self._at[row.path] = at
+        self._count(row, +1)
         self.endInsertRows()
-        return len(self._rows) - 1
+        return at
 
     def update(self, at: int, **changes: object) -> None:
         old = self._rows[at]
         new = replace(old, **changes)  # type: ignore[arg-type]
         if new == old and new.document is old.document:
             return
+        self._count(old, -1)
         self._rows[at] = new
-        index = self.index(at)
-        self.dataChanged.emit(index, index)
+        self._count(new, +1)
+        self._changed(at)
+
+    def _changed(self, at: int) -> None:
+        if self._dirty is None and time.monotonic() - self._told >= CHANGE_INTERVAL_MS / 1000:
+            self.dataChanged.emit(self.index(at), self.index(at))
+            self._told = time.monotonic()
+            return
+        first, last = self._dirty or (at, at)
+        self._dirty = (min(first, at), max(last, at))
+        _later.tell(self)
+
+    def tell_changes(self) -> None:
+        """Emit ``dataChanged`` for the rows changed since it was last emitted."""
+        if self._dirty is None:
+            return
+        first, last = self._dirty[0], min(self._dirty[1], len(self._rows) - 1)
+        self._dirty = None
+        self._told = time.monotonic()
+        if first <= last:
+            self.dataChanged.emit(self.index(first), self.index(last))
 
     def remove(self, at: int) -> DocumentRow:
         self.beginRemoveRows(QModelIndex(), at, at)
         row = self._rows.pop(at)
+        self._at = {r.path: i for i, r in enumerate(self._rows)}
+        self._count(row, -1)
         self.endRemoveRows()
+        self.totalsChanged.emit()
         return row
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
+        self._at.clear()
+        self._dirty = None
+        self.totals = Totals()
         self.endResetModel()
+        self.totalsChanged.emit()
+
+    def _count(self, row: DocumentRow, sign: int) -> None:
+        t, ready = self.totals, row.status == READY
+        self.totals = Totals(
+            t.count + sign,
+            t.reading + sign * (row.status == READING),
+            t.failed + sign * (row.status == ERROR),
+            t.pages + sign * row.pages * ready,
+            t.tokens + sign * row.tokens * ready,
+        )
+        if sign > 0:  # a change is a removal then an addition: tell once, at the end
+            self.totalsChanged.emit()
 
     def ready_documents(self) -> list[Document]:
         return [r.document for r in self._rows if r.status == READY and r.document is not None]
+
+    def ready_rows(self) -> list[DocumentRow]:
+        return [r for r in self._rows if r.status == READY and r.document is not None]
 
     def never_send_ids(self) -> frozenset[str]:
         return frozenset(r.doc_id for r in self._rows if r.never_send and r.doc_id)
 
     def find_document(self, doc_id: str) -> DocumentRow | None:
         return next((r for r in self._rows if r.doc_id == doc_id), None)
-
-
-def _kind(path: Path) -> str:
-    return path.suffix.lstrip(".").lower() or "file"
-
-
-def expand_paths(paths: list[Path], extensions: frozenset[str] | set[str]) -> list[Path]:
-    """Files as given, and the supported files inside folders (recursively, no hidden ones)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in extensions:
-                        found.append(Path(root) / name)
-        else:
-            found.append(path)
-    return found
-
-
-class DocumentLoader(QObject):
-    """Reads files into the model: each shows as reading, then ready or error with the reason.
-
-    Extraction runs in a worker (thread or process); its progress callback only emits a
-    signal, which Qt queues to this object's (the GUI) thread.
-    """
-
-    progressed = Signal(str, int, int)  # path, done, total (emitted from a worker thread)
-    loaded = Signal(object)  # DocumentRow, once ready
-    failedToLoad = Signal(str, str)  # path, reason
-
-    def __init__(
-        self,
-        model: DocumentListModel,
-        max_bytes: int,
-        parallel: int = 2,
-        reader: Callable[..., Awaitable[Document]] | None = None,
-    ) -> None:
-        super().__init__(model)
-        self.model = model
-        self.max_bytes = max_bytes
-        # ``reader(path, max_bytes=..., progress=...)``: by default core's load_document
-        # (a thread); the app passes its worker-process pool.
-        self.reader = reader
-        self._limit = asyncio.Semaphore(parallel)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.progressed.connect(self._on_progress)
-
-    def add_paths(self, paths: list[Path]) -> int:
-        """Start reading files (folders are searched for supported files); returns how many."""
-        from core.documents import SUPPORTED_EXTENSIONS
-
-        added = 0
-        for path in expand_paths(paths, set(SUPPORTED_EXTENSIONS)):
-            key = str(path)
-            at = self.model.row_for(key)
-            if at >= 0 and self.model.rows[at].status in (READING, READY):
-                continue  # already attached
-            self.model.add(DocumentRow(path=key, name=path.name, kind=_kind(path)))
-            self._start(key)
-            added += 1
-        return added
-
-    def restore(self, row: DocumentRow) -> None:
-        """Show a stored document with its known details and read it again (from cache)."""
-        self.model.add(replace(row, status=READING, progress=-1.0, document=None))
-        self._start(row.path)
-
-    def _start(self, path: str) -> None:
-        task = asyncio.ensure_future(self._load(path))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def wait_idle(self) -> None:
-        """Until every file added so far is read (or failed)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    def cancel_all(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._tasks)
-
-    def _on_progress(self, path: str, done: int, total: int) -> None:
-        at = self.model.row_for(path)
-        if at >= 0 and total > 0 and self.model.rows[at].status == READING:
-            progress = min(1.0, done / total)
-            # Emit only on a visible change: a 500-page file reports 500 times.
-            if abs(progress - self.model.rows[at].progress) >= 0.01 or done == total:
-                self.model.update(at, progress=progress)
-
-    async def _load(self, path: str) -> None:
-        from core.documents import load_document
-
-        reader = self.reader or load_document
-        async with self._limit:
-            try:
-                document = await reader(
-                    path,
-                    max_bytes=self.max_bytes,
-                    progress=lambda done, total: self.progressed.emit(path, done, total),
-                )
-            except DocumentError as exc:
-                self._fail(path, exc.message)
-                return
-            except OSError as exc:
-                self._fail(path, f"Could not open the file: {exc.strerror or exc}")
-                return
-        at = self.model.row_for(path)
-        if at < 0:
-            return  # removed while reading
-        tokens = estimate_tokens(document.text)
-        self.model.update(
-            at,
-            status=READY,
-            progress=1.0,
-            kind=document.kind,
-            name=document.name,
-            pages=len(document.pages),
-            tokens=tokens,
-            doc_id=document.id,
-            error="",
-            document=document,
-        )
-        self.loaded.emit(self.model.rows[at])
-
-    def _fail(self, path: str, reason: str) -> None:
-        at = self.model.row_for(path)
-        if at >= 0:
-            self.model.update(at, status=ERROR, error=reason, progress=-1.0)
-        self.failedToLoad.emit(path, reason)

@@ -1,4 +1,4 @@
-"""The document tray: one chip per file with its name, pages, tokens and status."""
+"""The document tray: a chip per file (name, pages, tokens, status), or a list for many."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QFocusEvent,
     QFont,
     QGuiApplication,
     QKeySequence,
     QPainter,
     QPainterPath,
     QPalette,
+    QPen,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -37,16 +39,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.document_icons import kind_color, paint_kind_icon
 from desktop.ui.document_model import (
     ERROR,
     READING,
     DocumentListModel,
     DocumentRole,
+    Totals,
     format_tokens,
 )
 from desktop.ui.theme import is_dark
 
 CHIP = QSize(236, 54)
+CHIP_LIMIT = 12  # more documents than this show as a list, one line each
+ROW_HEIGHT = 24
+LIST_ROWS = 5  # rows of the list shown before it scrolls
 KIND_BADGES = {"markdown": "MD", "text": "TXT", "code": "CODE", "html": "HTML"}
 KIND_COLORS = {
     "pdf": "#e5484d",
@@ -97,20 +104,23 @@ class ChipDelegate(QStyledItemDelegate):
         painter.fillPath(path, background)
         painter.setPen(border)
         painter.drawPath(path)
+        if option.state & QStyle.StateFlag.State_HasFocus:  # type: ignore[attr-defined]
+            draw_focus_ring(painter, rect, palette, radius=10)
 
         # File-type badge.
         kind = str(index.data(DocumentRole.Kind) or "")
         badge = QRectF(rect.left() + 9, rect.top() + 9, 34, rect.height() - 18)
         badge_path = QPainterPath()
         badge_path.addRoundedRect(badge, 7, 7)
-        painter.fillPath(badge_path, QColor(KIND_COLORS.get(kind, "#6f6e77")))
+        painter.fillPath(badge_path, QColor(KIND_COLORS.get(kind, kind_color(kind))))
         label_font = QFont(option.font)  # type: ignore[attr-defined]
         label_font.setPointSizeF(max(6.5, label_font.pointSizeF() * 0.7))
         label_font.setBold(True)
         painter.setFont(label_font)
         painter.setPen(QColor("white"))
         short = KIND_BADGES.get(kind, (kind or "?")[:4].upper())
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
+        if not paint_kind_icon(painter, badge, kind):
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, short)
 
         # Name and the status line.
         text_left = badge.right() + 10
@@ -148,23 +158,92 @@ class ChipDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def draw_focus_ring(painter: QPainter, rect: QRectF, palette: QPalette, radius: float) -> None:
+    """The keyboard focus: a 2 px ring in the accent colour, inside ``rect``."""
+    pen = QPen(palette.color(QPalette.ColorRole.Highlight), 2)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), radius, radius)
+
+
+class RowDelegate(QStyledItemDelegate):
+    """Paints a document as one line (name, then its status): for long lists of files."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return QSize(200, ROW_HEIGHT)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        palette = QGuiApplication.palette()
+        dark = is_dark(palette)
+        rect = QRectF(option.rect)  # type: ignore[attr-defined]
+        state = option.state  # type: ignore[attr-defined]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(rect, QColor("#2e2f36" if dark else "#ececf2"))
+        if state & QStyle.StateFlag.State_HasFocus:
+            draw_focus_ring(painter, rect, palette, radius=4)
+        kind = str(index.data(DocumentRole.Kind) or "")
+        dot = QRectF(rect.left() + 8, rect.center().y() - 4, 8, 8)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(KIND_COLORS.get(kind, kind_color(kind))))
+        painter.drawEllipse(dot)
+        left = int(dot.right() + 8)
+        width = int(rect.right()) - left - 8
+        metrics = painter.fontMetrics()
+        name_width = min(metrics.horizontalAdvance(str(index.data(DocumentRole.Name))), width // 2)
+        name = metrics.elidedText(
+            str(index.data(DocumentRole.Name)), Qt.TextElideMode.ElideMiddle, name_width
+        )
+        line = QRect(left, int(rect.top()), width, int(rect.height()))
+        middle = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(line, middle, name)
+        status = index.data(DocumentRole.Status)
+        error_color, muted = ("#ff8a8a", "#9a9ca8") if dark else ("#c0392b", "#6b6e7b")
+        painter.setPen(QColor(error_color if status == ERROR else muted))
+        detail = str(index.data(DocumentRole.Summary) or "")
+        if index.data(DocumentRole.NeverSend):
+            detail += " · stays local"
+        rest = line.adjusted(name_width + 12, 0, 0, 0)
+        painter.drawText(
+            rest, middle, metrics.elidedText(detail, Qt.TextElideMode.ElideRight, rest.width())
+        )
+        painter.restore()
+
+
 class ChipModelView(QListView):
-    """The chips, flowing left to right and wrapping; at most three rows before scrolling."""
+    """The documents: chips that wrap (at most three rows) or, for many files, a list.
+
+    ``set_compact(True)`` shows one line per document instead of a chip: a tray with
+    thousands of files stays a few rows tall and scrolls.
+    """
 
     removeRequested = Signal(int)
     neverSendToggled = Signal(int, bool)
+    passwordRequested = Signal(int)
 
     def __init__(self, model: DocumentListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChipList")
         self.setAccessibleName("Attached documents")
         self.setModel(model)
-        self.setItemDelegate(ChipDelegate(self))
+        self._chips, self._lines = ChipDelegate(self), RowDelegate(self)
+        self.compact = False
+        self.setItemDelegate(self._chips)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)
         self.setSpacing(4)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -179,12 +258,31 @@ class ChipModelView(QListView):
         model.modelReset.connect(self._fit)
         self._fit()
 
+    def set_compact(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.setItemDelegate(self._lines if compact else self._chips)
+        self.setFlow(QListView.Flow.TopToBottom if compact else QListView.Flow.LeftToRight)
+        self.setWrapping(not compact)
+        self.setSpacing(0 if compact else 4)
+        self._fit()
+
     def _fit(self) -> None:
         count = self.model().rowCount()
-        per_row = max(1, (self.viewport().width() - 8) // (CHIP.width() + 8))
-        rows = min(3, math.ceil(count / per_row)) if count else 0
-        self.setFixedHeight(rows * (CHIP.height() + 8) + (6 if rows else 0))
-        self.setVisible(count > 0)
+        if self.compact:
+            rows = min(LIST_ROWS, count)
+            self.setFixedHeight(rows * ROW_HEIGHT + 4)
+        else:
+            per_row = max(1, (self.viewport().width() - 8) // (CHIP.width() + 8))
+            rows = min(3, math.ceil(count / per_row)) if count else 0
+            self.setFixedHeight(rows * (CHIP.height() + 8) + (6 if rows else 0))
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        # Tabbing in shows where the keyboard is: the first document gets the ring.
+        if not self.currentIndex().isValid() and self.model().rowCount():
+            self.setCurrentIndex(self.model().index(0, 0))
+        super().focusInEvent(event)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
@@ -203,13 +301,19 @@ class ChipModelView(QListView):
         never.setCheckable(True)
         never.setChecked(bool(index.data(DocumentRole.NeverSend)))
         never.toggled.connect(lambda on: self.neverSendToggled.emit(index.row(), on))
+        if index.data(DocumentRole.Status) == ERROR and str(index.data(DocumentRole.Kind)) == "pdf":
+            menu.addAction("Enter password…", lambda: self.passwordRequested.emit(index.row()))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.removeRequested.emit(index.row()))
         menu.popup(self.viewport().mapToGlobal(pos))
 
 
 class DocumentTray(QWidget):
-    """The tray above the composer: a header with totals and Add files, then the chips."""
+    """The tray above the composer: a header with totals and Add files, then the documents.
+
+    Up to ``CHIP_LIMIT`` documents show as chips; more show as a one-line-per-file list
+    under a summary ("1,204 documents, 3 failed"), which Show list / Hide list folds.
+    """
 
     addFilesRequested = Signal()
 
@@ -217,6 +321,7 @@ class DocumentTray(QWidget):
         super().__init__(parent)
         self.setObjectName("Tray")
         self.model = model
+        self.list_folded = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -225,6 +330,10 @@ class DocumentTray(QWidget):
         self.title.setObjectName("SectionTitle")
         self.totals = QLabel("")
         self.totals.setObjectName("Muted")
+        self.totals.setMinimumWidth(1)  # elided by the layout, never widening the window
+        self.fold_button = QPushButton("Hide list")
+        self.fold_button.setAccessibleName("Show or hide the list of documents")
+        self.fold_button.clicked.connect(self._toggle_list)
         self.add_button = QPushButton("Add files…")
         self.add_button.setAccessibleName("Add files")
         self.add_button.setToolTip(
@@ -233,34 +342,40 @@ class DocumentTray(QWidget):
         self.add_button.clicked.connect(self.addFilesRequested)
         header.addWidget(self.title)
         header.addWidget(self.totals, 1)
+        header.addWidget(self.fold_button)
         header.addWidget(self.add_button)
         layout.addLayout(header)
-        self.hint = QLabel(
-            "Drop files or a folder anywhere on the window, or use Add files (Ctrl+O)."
-        )
+        self.hint = QLabel("Drop files or a folder on the window, or use Add files (Ctrl+O).")
         self.hint.setObjectName("Muted")
+        self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
         self.chips = ChipModelView(model)
         layout.addWidget(self.chips)
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
-            signal.connect(self._update_totals)
-        self._update_totals()
+        model.totalsChanged.connect(self._update)
+        self._update()
 
-    def _update_totals(self, *_args: object) -> None:
-        rows = self.model.rows
-        self.hint.setVisible(not rows)
-        if not rows:
-            self.totals.setText("")
-            return
-        ready = [r for r in rows if r.status == "ready"]
-        reading = sum(r.status == READING for r in rows)
-        failed = sum(r.status == ERROR for r in rows)
-        parts = [f"{len(rows)} file{'s' if len(rows) != 1 else ''}"]
-        pages = sum(r.pages for r in ready)
-        parts.append(f"{pages} page{'s' if pages != 1 else ''}")
-        parts.append(f"~{format_tokens(sum(r.tokens for r in ready))} tokens")
-        if reading:
-            parts.append(f"{reading} reading")
-        if failed:
-            parts.append(f"{failed} could not be read")
-        self.totals.setText("  ·  ".join(parts))
+    def _toggle_list(self) -> None:
+        self.list_folded = not self.list_folded
+        self._update()
+
+    def _update(self, *_args: object) -> None:
+        t = self.model.totals
+        self.hint.setVisible(not t.count)
+        many = t.count > CHIP_LIMIT
+        self.chips.set_compact(many)
+        self.chips.setVisible(bool(t.count) and not (many and self.list_folded))
+        self.fold_button.setVisible(many)
+        self.fold_button.setText("Show list" if self.list_folded else "Hide list")
+        self.totals.setText(totals_text(t) if t.count else "")
+
+
+def totals_text(t: Totals) -> str:
+    """ "1,204 documents, 3 failed · 2,310 pages · ~1.2M tokens · 20 reading"."""
+    head = f"{t.count:,} document{'s' if t.count != 1 else ''}"
+    if t.failed:
+        head += f", {t.failed:,} failed"
+    parts = [head, f"{t.pages:,} page{'s' if t.pages != 1 else ''}"]
+    parts.append(f"~{format_tokens(t.tokens)} tokens")
+    if t.reading:
+        parts.append(f"{t.reading:,} reading")
+    return "  ·  ".join(parts)

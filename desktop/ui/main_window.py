@@ -1,65 +1,63 @@
-"""The main window: conversations on the left; the chat, its documents and the composer."""
+"""The main window: conversations on the left; the chat, its documents and the composer.
+
+It lays out and connects. What a conversation holds and how a question is run and saved
+is the :class:`ConversationController`'s.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDragEnterEvent,
-    QDragLeaveEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
-)
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
 from core.documents.model import Document
+from core.errors import ErrorKind
 from core.privacy.gate import Decision, OutboundRequest
-from core.protocols.events import Cancelled, Done, Failed
 from core.services import Services
-from core.storage.conversations import DEFAULT_TITLE, ConversationStore
-from desktop.ui.audit_window import AuditWindow
+from core.storage.conversations import ConversationStore
 from desktop.ui.banners import BannerArea
 from desktop.ui.chat_view import ChatView
 from desktop.ui.citation_dialog import CitationDialog
 from desktop.ui.composer import Composer
 from desktop.ui.confirm_dialog import confirm_send
-from desktop.ui.conversation_list import ConversationListModel, ConversationSidebar
-from desktop.ui.dialogs import ask_yes_no, choose_files, choose_markdown_path, confirm_cloud_only
-from desktop.ui.document_model import (
-    READY,
-    DocumentListModel,
-    DocumentLoader,
-    DocumentRow,
-)
+from desktop.ui.conversation_controller import (
+    DONE,
+    FAILED,
+    NOT_STARTED,
+    STOPPED,
+    ConversationController,
+    RunFactory,
+    RunOutcome,
+    default_run_factory,
+)  # fmt: skip
+from desktop.ui.conversation_list import ConversationSidebar
+from desktop.ui.dialogs import (
+    PasswordPrompts,
+    ask_yes_no,
+    choose_files,
+    choose_markdown_path,
+    confirm_cloud_only,
+    confirm_long_run,
+)  # fmt: skip
+from desktop.ui.document_model import READY
 from desktop.ui.document_tray import DocumentTray
-from desktop.ui.health import Problem, local_problem, no_key_problem, run_problem
+from desktop.ui.health import Problem, run_problem
+from desktop.ui.menus import Commands, build_menus, show_about
 from desktop.ui.run_panel import RunStatusPanel
-from desktop.ui.run_view_model import RunViewModel
 from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.setup_check import SetupCheck
 from desktop.ui.top_bar import TopBar
-from desktop.ui.window_layout import DropOverlay, centered
-from desktop.warmup import warm_up
+from desktop.ui.ui_state import UiState
+from desktop.ui.window_layout import DropOverlay, FileDrops, centered, focus_owner, screen_order
 
-RunFactory = Callable[[Any, Services], Any]  # (RunRequest, Services) -> Run
-
-
-def default_run_factory(request: Any, services: Services) -> Any:
-    from core.protocols.run import Run
-
-    return Run(request, services)
+if TYPE_CHECKING:
+    from core.protocols.estimate import Estimate
+    from desktop.ui.audit_window import AuditWindow
 
 
 class MainWindow(QMainWindow):
@@ -70,34 +68,48 @@ class MainWindow(QMainWindow):
         *,
         run_factory: RunFactory = default_run_factory,
         reader: Callable[..., Awaitable[Document]] | None = None,
+        ui_state: UiState | None = None,
     ) -> None:
         super().__init__()
-        self.services, self.store, self.run_factory = services, store, run_factory
-        self.conversation_id = ""
-        self.confirm_cloud_only: Callable[[list[Document]], Awaitable[bool]] = (
-            self._confirm_cloud_only
+        self.services, self.store = services, store
+        self.ui_state = ui_state or UiState()
+        self.controller = ConversationController(
+            services, store, reader=reader, run_factory=run_factory, parent=self
         )
-        self.setWindowTitle("Minions")
-        self.setAcceptDrops(True)
-        self.resize(1240, 800)
-        self.documents = DocumentListModel(self)
-        self.loader = DocumentLoader(self.documents, self._max_bytes(), reader=reader)
-        self.loader.loaded.connect(self._document_loaded)
-        self.conversations = ConversationListModel(self)
-        self.conversations.titleEdited.connect(self.store.rename)
-        self.vm = RunViewModel(self)
-        self.audit_window: AuditWindow | None = None
+        self.controller.confirm_cloud_only = lambda docs: self.confirm_cloud_only(docs)
+        self.confirm_cloud_only: Callable[[list[Document]], Awaitable[bool]] = self._confirm_cloud
         self.confirm_send: Callable[[OutboundRequest], Awaitable[Decision]] = lambda outbound: (
             confirm_send(self, outbound)
         )
         services.set_confirm(lambda outbound: self.confirm_send(outbound))
+        # A long run waits for a yes; tests replace this with their own answer.
+        self.confirm_long_run: Callable[[Estimate], Awaitable[bool]] = lambda estimate: (
+            confirm_long_run(self, estimate)
+        )
+        services.confirm_long_run = lambda estimate: self.confirm_long_run(estimate)
+        self.audit_window: AuditWindow | None = None
+        self.setWindowTitle("Minions")
+        self.resize(1240, 800)
         self._build()
         self._connect()
+        self.ui_state.restore_geometry(self, "main")
+
+    # The controller's parts, under the names the rest of the app (and tests) use.
+    vm = property(lambda self: self.controller.vm)
+    documents = property(lambda self: self.controller.documents)
+    loader = property(lambda self: self.controller.loader)
+    conversations = property(lambda self: self.controller.conversations)
+    conversation_id = property(lambda self: self.controller.conversation_id)
+    run_factory = property(
+        lambda self: self.controller.run_factory,
+        lambda self, factory: setattr(self.controller, "run_factory", factory),
+    )
 
     # ----------------------------------------------------------------- layout
 
     def _build(self) -> None:
-        self.sidebar = ConversationSidebar(self.conversations)
+        self.sidebar = ConversationSidebar(self.conversations, search=self.store.search)
+        self.sidebar.setMinimumWidth(170)
         self.top_bar = TopBar()
         self.top_bar.set_protocol(self.services.settings.protocol)
         self.banners = BannerArea()
@@ -105,9 +117,10 @@ class MainWindow(QMainWindow):
         self.run_panel = RunStatusPanel(self.vm)
         self.tray = DocumentTray(self.documents)
         self.composer = Composer()
-        self.composer.redact.setChecked(self.services.settings.redact)
+        self.composer.redact.setChecked(self.controller.redact)
+        self.composer.set_enter_sends(self.ui_state.enter_sends)
         self.composer.edit.setAcceptDrops(False)  # a dropped file is a document, not text
-        main = QWidget()
+        main = self.main_column = QWidget()
         column = QVBoxLayout(main)
         column.setContentsMargins(0, 0, 0, 14)
         column.setSpacing(10)
@@ -115,39 +128,45 @@ class MainWindow(QMainWindow):
         column.addWidget(centered(self.banners))
         column.addWidget(self.chat, 1)
         column.addWidget(centered(self.run_panel, self.tray, self.composer))
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.sidebar)
-        splitter.addWidget(main)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([250, 990])
-        splitter.setHandleWidth(1)
-        self.setCentralWidget(splitter)
-        self.drop_overlay = DropOverlay(main)
-        self._set_tab_order()
-
-    def _set_tab_order(self) -> None:
-        """Top bar, then the question and its buttons, the documents, then the conversations."""
-        chain = [
-            self.top_bar.protocol,
-            self.top_bar.local_model,
-            self.top_bar.cloud_model,
-            self.top_bar.audit_button,
-            self.top_bar.settings_button,
-            self.composer.edit,
-            self.composer.send_button,
-            self.composer.stop_button,
-            self.tray.add_button,
-            self.tray.chips,
-            self.sidebar.new_button,
-            self.sidebar.list,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(main)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([210, 1030])
+        self.splitter.setHandleWidth(1)
+        self.setCentralWidget(self.splitter)
+        self.actions_by_name = build_menus(
+            self.menuBar(),
+            self,
+            Commands(
+                add_files=self.choose_files,
+                new_conversation=self.new_conversation,
+                new_with_documents=lambda: self.new_conversation(keep_documents=True),
+                export_conversation=lambda: self.choose_export(self.conversation_id),
+                quit=QApplication.quit,
+                settings=self.open_settings,
+                privacy_audit=lambda: self.open_audit(None),
+                about=self.show_about,
+            ),
+        )
+        self.drops = FileDrops(self, self.chat, DropOverlay(main), self.add_paths)
+        self.passwords = PasswordPrompts(self, self.loader, self.tray.chips)
+        self.setup_check = SetupCheck(self)
 
     def _connect(self) -> None:
+        c = self.controller
+        c.runStarted.connect(self._run_started)
+        c.runEnded.connect(self._run_ended)
+        c.conversationChanged.connect(self._conversation_changed)
+        c.conversationCreated.connect(self._select_in_sidebar)
+        c.status.connect(lambda text: self.statusBar().showMessage(text))
         self.composer.sendRequested.connect(self.ask)
-        self.composer.stopRequested.connect(self.vm.cancel)
-        self.composer.redactToggled.connect(self.set_redact)
+        self.composer.stopRequested.connect(c.cancel)
+        self.composer.redactToggled.connect(c.set_redact)
+        self.composer.edit.textChanged.connect(
+            lambda: c.set_draft(self.composer.edit.toPlainText())
+        )
         self.vm.busyChanged.connect(self.composer.set_running)
         self.vm.busyChanged.connect(lambda busy: self.sidebar.set_locked(busy))
         self.vm.answerDelta.connect(lambda _t: self.chat.stream(self.vm.streamed))
@@ -155,8 +174,8 @@ class MainWindow(QMainWindow):
         self.chat.auditRequested.connect(self.open_audit)
         self.top_bar.auditRequested.connect(lambda: self.open_audit(None))
         self.tray.addFilesRequested.connect(self.choose_files)
-        self.tray.chips.removeRequested.connect(self.remove_document)
-        self.tray.chips.neverSendToggled.connect(self.set_never_send)
+        self.tray.chips.removeRequested.connect(c.remove_document)
+        self.tray.chips.neverSendToggled.connect(c.set_never_send)
         self.top_bar.settingsRequested.connect(self.open_settings)
         self.top_bar.localModelChosen.connect(lambda name: self.change_setting(local_model=name))
         self.top_bar.cloudModelChosen.connect(lambda name: self.change_setting(remote_model=name))
@@ -165,165 +184,84 @@ class MainWindow(QMainWindow):
         self.sidebar.selected.connect(self.open_conversation)
         self.sidebar.deleteRequested.connect(self.delete_conversation)
         self.sidebar.exportRequested.connect(self.choose_export)
-        shortcuts = {
-            "Ctrl+O": self.choose_files,
-            "Ctrl+N": self.new_conversation,
-            "Ctrl+,": self.open_settings,
-            "Esc": self.vm.cancel,
-            "F2": self.sidebar.rename_current,
-            "Ctrl+Shift+A": lambda: self.open_audit(None),
-        }
-        for keys, slot in shortcuts.items():
-            QShortcut(QKeySequence(keys), self, activated=slot)
+        for keys, slot in (("Esc", c.cancel), ("F2", self.sidebar.rename_current)):
+            QShortcut(QKeySequence(keys), self, slot)
 
-    # ----------------------------------------------------------------- start-up
+    # ----------------------------------------------------------------- start-up and health
 
     async def start(self) -> None:
         """Bring back the last conversation, then check the models and say what is missing."""
-        self.conversations.set_conversations(self.store.conversations())
-        if self.conversations.rowCount():
-            self.sidebar.select(self.conversations.conversation(0).id)
+        self.controller.load()
+        self.composer.edit.setFocus()
         await self.check_health()
 
     async def check_health(self) -> None:
-        error = await self.top_bar.refresh(self.services)
-        self.banners.clear("local")
-        if error is not None:
-            self._show_problem(local_problem(str(error.kind), error.message, error.hint))
-        elif (choice := await self.services.local_client()).notice:
-            self.banners.show_banner("local", "info", "Using the built-in model", choice.notice)
-        self.banners.clear("cloud")
-        if (problem := no_key_problem(self.services)) is not None:
-            self._show_problem(problem)
-        elif not self.services.settings.local_only:
-            # Build the cloud client now (TLS set-up) and warm up in a thread: otherwise
-            # both happen on the loop in the middle of the first run.
-            self.services.remote_client()
-        await asyncio.to_thread(warm_up)
-        for n, warning in enumerate(self.services.warnings):
-            self.banners.show_banner(f"setup{n}", "warning", "Heads up", warning)
+        await self.setup_check.run()
 
-    def _show_problem(self, problem: Problem) -> None:
-        action = ("Open Settings", self.open_settings) if problem.open_settings else None
-        self.banners.show_banner(problem.key, problem.level, problem.title, problem.detail, action)
+    def _show_problem(self, problem: Problem, question: str = "") -> None:
+        self.setup_check.show_problem(problem, question)
 
     # ----------------------------------------------------------------- conversations
 
-    def ensure_conversation(self) -> str:
-        if not self.conversation_id:
-            conversation = self.store.create(redact=self.composer.redact.isChecked())
-            self.conversation_id = conversation.id
-            self.conversations.upsert_first(conversation)
-            self.sidebar.list.blockSignals(True)
-            self.sidebar.select(conversation.id)
-            self.sidebar.list.blockSignals(False)
-        return self.conversation_id
-
-    def new_conversation(self) -> None:
-        if self.vm.busy:
-            return
-        self.loader.cancel_all()
-        self.conversation_id = ""
-        self.documents.clear()
-        self.chat.clear()
-        self.composer.redact.setChecked(self.services.settings.redact)  # the default for new ones
-        self.sidebar.list.clearSelection()
-        self.sidebar.list.setCurrentIndex(self.conversations.index(-1))
-        self.composer.edit.setFocus()
+    def new_conversation(self, *, keep_documents: bool = False) -> None:
+        self.controller.new_conversation(keep_documents=keep_documents)
 
     def open_conversation(self, conversation_id: str) -> None:
-        if conversation_id == self.conversation_id or self.vm.busy:
-            return
-        self.new_conversation()
-        self.conversation_id = conversation_id
-        if (stored := self.store.get(conversation_id)) is not None:
-            self.composer.redact.setChecked(stored.redact)
-        self.sidebar.select(conversation_id)
-        self.chat.show_history(self.store.messages(conversation_id))
-        for doc in self.store.documents(conversation_id):
-            self.loader.restore(DocumentRow.from_stored(doc))
+        self.controller.open_conversation(conversation_id)
+
+    def _conversation_changed(self) -> None:
+        c = self.controller
+        self.chat.clear()
+        self.chat.show_history(c.history())
+        self.composer.redact.blockSignals(True)
+        self.composer.redact.setChecked(c.redact)
+        self.composer.redact.blockSignals(False)
+        self.composer.edit.blockSignals(True)
+        self.composer.edit.setPlainText(c.draft)  # the question box belongs to its conversation
+        self.composer.edit.blockSignals(False)
+        self._select_in_sidebar(c.conversation_id)
+        self.composer.edit.setFocus()
+
+    def _select_in_sidebar(self, conversation_id: str) -> None:
+        self.sidebar.list.blockSignals(True)  # showing where we are, not opening anything
+        if conversation_id:
+            self.sidebar.select(conversation_id)
+        else:
+            self.sidebar.list.clearSelection()
+            self.sidebar.list.setCurrentIndex(self.conversations.index(-1))
+        self.sidebar.list.blockSignals(False)
 
     @asyncSlot(str)
     async def delete_conversation(self, conversation_id: str) -> None:
-        conversation = self.store.get(conversation_id)
-        if conversation is None or self.vm.busy:
+        title = self.controller.title(conversation_id)
+        if not title or self.controller.busy:
             return
-        if not await ask_yes_no(
+        if await ask_yes_no(
             self,
             "Delete conversation",
-            f"Delete “{conversation.title}” with its questions and answers? "
+            f"Delete “{title}” with its questions and answers? "
             "Your files are not touched, and the privacy audit keeps its records.",
             "Delete",
             danger=True,
         ):
-            return
-        self.store.delete(conversation_id)
-        self.conversations.remove(conversation_id)
-        if conversation_id == self.conversation_id:
-            self.new_conversation()
+            self.controller.delete_conversation(conversation_id)
 
     def choose_export(self, conversation_id: str) -> None:
-        conversation = self.store.get(conversation_id)
-        if conversation is None:
-            return
-        choose_markdown_path(
-            self, conversation.title, lambda path: self.export_to(conversation_id, path)
-        )
+        if title := self.controller.title(conversation_id):
+            choose_markdown_path(self, title, lambda path: self.export_to(conversation_id, path))
 
     def export_to(self, conversation_id: str, path: Path) -> None:
-        path.write_text(self.store.export_markdown(conversation_id), "utf-8")
+        self.controller.export_markdown(conversation_id, path)
         self.statusBar().showMessage(f"Exported to {path}", 5000)
 
     # ----------------------------------------------------------------- documents
 
-    def _max_bytes(self) -> int:
-        return self.services.settings.max_file_mb * 1024 * 1024
-
     def add_paths(self, paths: list[Path]) -> None:
-        self.ensure_conversation()
-        if not self.loader.add_paths(paths):
-            self.statusBar().showMessage(
-                "No supported files there (or they are already added)", 5000
-            )
+        if not self.controller.add_paths(paths):
+            self.statusBar().showMessage("No supported files there (or they are already added)", 5000)  # fmt: skip
 
     def choose_files(self) -> None:
         choose_files(self, self.add_paths)
-
-    def _document_loaded(self, row: DocumentRow) -> None:
-        if self.conversation_id:
-            self.store.add_document(self.conversation_id, row.to_stored())
-
-    def remove_document(self, at: int) -> None:
-        row = self.documents.remove(at)
-        if self.conversation_id and row.doc_id:
-            self.store.remove_document(self.conversation_id, row.doc_id)
-
-    def set_redact(self, redact: bool) -> None:
-        if self.conversation_id:
-            self.store.set_redact(self.conversation_id, redact)
-
-    def set_never_send(self, at: int, never_send: bool) -> None:
-        self.documents.update(at, never_send=never_send)
-        row = self.documents.rows[at]
-        if self.conversation_id and row.doc_id:
-            self.store.set_never_send(self.conversation_id, row.doc_id, never_send)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-            self.drop_overlay.setGeometry(self.chat.geometry().adjusted(24, 12, -24, -12))
-            self.drop_overlay.raise_()
-            self.drop_overlay.show()
-
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self.drop_overlay.hide()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        self.drop_overlay.hide()
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.add_paths(paths)
 
     def show_citation(self, citation: Any) -> None:
         row = self.documents.find_document(citation.document_id)
@@ -333,11 +271,14 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_audit(self, record_ids: list[int] | None = None) -> AuditWindow:
+        from desktop.ui.audit_window import AuditWindow  # loaded when first opened
+
         """The privacy audit; from an answer, focused on that answer's own records."""
         if self.audit_window is None:
             self.audit_window = AuditWindow(
                 self.services.audit, lambda: {c.id: c.title for c in self.store.conversations()}
             )
+            self._audit_keeper = self.ui_state.remember_geometry(self.audit_window, "audit")
         else:
             self.audit_window.refresh()
         self.audit_window.focus_records(record_ids or None)
@@ -346,17 +287,23 @@ class MainWindow(QMainWindow):
         self.audit_window.activateWindow()
         return self.audit_window
 
+    def show_about(self) -> None:
+        s = self.services.settings
+        cloud = "none: local only" if s.local_only else s.remote_model
+        show_about(self, self.top_bar.local_model.currentText() or "not available", cloud)
+
     # ----------------------------------------------------------------- settings
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.services, self)
+        dialog = SettingsDialog(self.services, self, ui_state=self.ui_state)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.settings_changed)
         dialog.open()
 
     @asyncSlot()
     async def settings_changed(self) -> None:
-        self.loader.max_bytes = self._max_bytes()
+        self.loader.max_bytes = self.controller.max_bytes()
+        self.composer.set_enter_sends(self.ui_state.enter_sends)
         await self.check_health()
 
     @asyncSlot()
@@ -370,76 +317,73 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- asking
 
-    async def _confirm_cloud_only(self, documents: list[Document]) -> bool:
-        tokens = sum(r.tokens for r in self.documents.rows if r.status == READY)
+    async def _confirm_cloud(self, documents: list[Document]) -> bool:
+        tokens = sum(r.tokens for r in self.documents.ready_rows())
         return await confirm_cloud_only(self, len(documents), tokens, self.services.settings)
 
     @asyncSlot(str)
     async def ask(self, question: str) -> None:
-        if self.vm.busy:
-            return
+        await self.ask_with(question, self.top_bar.current_protocol())
+
+    async def ask_with(self, question: str, protocol: str) -> RunOutcome | None:
         self.composer.set_running(True)
         try:
-            if self.loader.busy:
-                self.statusBar().showMessage("Waiting for the documents to be read…")
-                await self.loader.wait_idle()
-                self.statusBar().clearMessage()
-            documents = self.documents.ready_documents()
-            if not documents:
-                self.banners.show_banner(
-                    "run", "info", "Add a document first",
-                    "Drop files or a folder on the window, or press Ctrl+O, then ask again.",
-                )  # fmt: skip
-                return
-            protocol = self.top_bar.current_protocol()
-            if protocol == "cloud" and not await self.confirm_cloud_only(documents):
-                return
-            await self._run(question, documents, protocol)
+            return await self.controller.ask(question, protocol)
         finally:
-            self.composer.set_running(self.vm.busy)
+            self.composer.set_running(self.controller.busy)
 
-    async def _run(self, question: str, documents: list[Document], protocol: str) -> None:
-        from core.protocols.run import RunRequest
+    @asyncSlot(str)
+    async def answer_locally(self, question: str) -> None:
+        """The one-click way out of a run that needs a key: this question, with Local only."""
+        self.top_bar.set_protocol("local")
+        await self.ask_with(question, "local")
 
-        conversation_id = self.ensure_conversation()
-        conversation = self.store.get(conversation_id)
-        if conversation is not None and conversation.title == DEFAULT_TITLE:
-            title = " ".join(question.split())
-            self.store.rename(conversation_id, title[:57] + "…" if len(title) > 60 else title)
-        self.store.add_message(conversation_id, "user", question)
-        self.conversations.upsert_first(self.store.get(conversation_id) or conversation)  # type: ignore[arg-type]
+    def _run_started(self, question: str) -> None:
         self.banners.clear("run")
         self.composer.edit.clear()
         self.chat.add_question(question)
         self.chat.begin_answer()
-        request = RunRequest(
-            task=question,
-            documents=documents,
-            protocol=protocol,
-            conversation_id=conversation_id,
-            never_send=self.documents.never_send_ids(),
-            redact=self.composer.redact.isChecked(),
-        )
-        run = self.run_factory(request, self.services)
-        final = await self.vm.consume(run.events(), run.cancel)
-        if isinstance(final, Done):
-            self.chat.add_answer(final.answer)
-            self.store.add_message(conversation_id, "assistant", final.answer.text, final.answer)
-        elif isinstance(final, Failed):
-            problem = run_problem(final.kind, final.message, final.hint)
-            self.chat.add_note(f"No answer: {final.message}", problem.detail)
-            self._show_problem(problem)
-            self.store.add_message(conversation_id, "error", f"No answer: {final.message}")
-        else:
-            stopped = (
-                "You stopped this run." if isinstance(final, Cancelled) else "The run ended early."
-            )
-            self.chat.add_note("Stopped", stopped, error=False)
-            self.store.add_message(conversation_id, "error", stopped)
+
+    def _run_ended(self, outcome: RunOutcome) -> None:
+        if outcome.state == DONE and outcome.answer is not None:
+            self.chat.add_answer(outcome.answer)
+            self.banners.clear("run")
+        elif outcome.state == FAILED:
+            problem = run_problem(outcome.kind, outcome.message, outcome.hint)
+            self.chat.add_note(f"No answer: {problem.title}", problem.detail)
+            self._show_problem(problem, outcome.question)
+            if not self.composer.edit.toPlainText():
+                self.composer.edit.setPlainText(self.controller.draft)  # to ask again
+        elif outcome.state == STOPPED:  # what was written before the stop stays
+            self.chat.add_stopped(outcome.message, outcome.partial or None)
+        elif outcome.state == NOT_STARTED and outcome.kind == ErrorKind.DECLINED and outcome.hint:
+            # A long run the user chose not to start: it leaves no trace but the question.
+            self.chat.withdraw_question()
+            self.composer.edit.setPlainText(outcome.question)
+            self.banners.show_banner("run", "info", outcome.message, f"Cheaper: {outcome.hint}.")
+        elif outcome.state == NOT_STARTED and outcome.kind != "declined":
+            self._show_problem(run_problem(outcome.kind, "", ""), outcome.question)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab follows the screen: the conversations, then the right column from the top."""
+        order = screen_order([self.sidebar, self.main_column])
+        current = focus_owner(QApplication.focusWidget())
+        if not order or current not in order:
+            return super().focusNextPrevChild(next)
+        target = order[(order.index(current) + (1 if next else -1)) % len(order)]
+        reason = Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason
+        target.setFocus(reason)
+        return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.ui_state.save_geometry(self, "main")
         if self.audit_window is not None:
             self.audit_window.close()
-        self.vm.cancel()
+            self.audit_window.removeEventFilter(self._audit_keeper)
+        # No Python event filter may outlive the window's last close: destroying a widget
+        # sends it events, and at interpreter exit Python can no longer take them.
+        self.removeEventFilter(self.drops)
+        self.composer.edit.removeEventFilter(self.composer)
+        self.controller.cancel()
         self.loader.cancel_all()
         super().closeEvent(event)

@@ -1,4 +1,5 @@
-"""What a run is doing right now: the round, jobs done out of total, the supervisor's question."""
+"""What a run is doing right now, in words for the person waiting: the round, how many
+passages the local model has read, what the cloud model asked it to look for."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class RunStatusPanel(QFrame):
         layout.setSpacing(6)
         top = QHBoxLayout()
         self.spinner = QLabel(SPINNER[0])
-        self.stage = QLabel("Starting…")
+        self.stage = QLabel("Getting ready…")
         self.stage.setAccessibleName("Run stage")
         font = self.stage.font()
         font.setBold(True)
@@ -61,7 +62,7 @@ class RunStatusPanel(QFrame):
         self.question = QLabel("")
         self.question.setWordWrap(True)
         self.question.setObjectName("RunDetail")
-        self.question.setAccessibleName("Supervisor's current question")
+        self.question.setAccessibleName("What the local model is looking for")
         self.question.hide()
         layout.addWidget(self.question)
         self.notice = QLabel("")
@@ -69,6 +70,18 @@ class RunStatusPanel(QFrame):
         self.notice.setObjectName("RunDetail")
         self.notice.hide()
         layout.addWidget(self.notice)
+        self.time = QLabel("")  # elapsed, and what is left
+        self.time.setObjectName("RunDetail")
+        self.time.setAccessibleName("Time")
+        self.estimate = QLabel("")
+        self.estimate.setWordWrap(True)
+        self.estimate.setObjectName("RunDetail")
+        self.estimate.hide()
+        layout.addWidget(self.estimate)
+        top.insertWidget(2, self.time)
+        top.insertSpacing(3, 18)
+        self._clock = QTimer(self, interval=1000)
+        self._clock.timeout.connect(self._tick_clock)
         self._tick = 0
         self._spin = QTimer(self, interval=150)
         self._spin.timeout.connect(self._turn)
@@ -82,20 +95,33 @@ class RunStatusPanel(QFrame):
         vm.egressChanged.connect(lambda *_: self._counts())
         vm.notice.connect(self._notice)
         vm.answerDelta.connect(self._writing)
+        vm.estimated.connect(self._estimated)
         self.hide()
 
     def _busy(self, busy: bool) -> None:
         if busy:
-            self.stage.setText("Starting…")
+            self.stage.setText("Getting ready…")
             self.counts.setText("")
             self.jobs_box.hide()
             self.question.hide()
             self.notice.hide()
+            self.estimate.hide()
+            self._tick_clock()
             self._spin.start()
+            self._clock.start()
             self.show()
         else:
             self._spin.stop()
+            self._clock.stop()
             self.hide()
+
+    def _tick_clock(self) -> None:
+        self.time.setText(self.vm.time_line())
+
+    def _estimated(self, text: str, _seconds: float) -> None:
+        self.estimate.setText(f"This run: {text}")
+        self.estimate.show()
+        self._tick_clock()
 
     def _turn(self) -> None:
         self._tick = (self._tick + 1) % len(SPINNER)
@@ -103,7 +129,8 @@ class RunStatusPanel(QFrame):
 
     def _route(self, protocol: str, model: str, reason: str) -> None:
         name = PROTOCOL_NAMES.get(protocol, protocol)
-        self.notice.setText(f"Using {name} with {model}: {reason}" if reason else f"Using {name}")
+        why = f" ({reason})" if reason else ""
+        self.notice.setText(f"{name}, with {model} reading your documents{why}")
         self.notice.show()
 
     def _round(self, n: int, most: int) -> None:
@@ -113,14 +140,16 @@ class RunStatusPanel(QFrame):
         self.jobs_box.show()
         self.jobs.setMaximum(max(1, total))
         self.jobs.setValue(done)
-        failed = f" · {self.vm.jobs_failed} failed" if self.vm.jobs_failed else ""
-        self.jobs_label.setText(f"Jobs {done:,} / {total:,}{failed}")
+        failed = self.vm.jobs_failed
+        unread = f" · {failed:,} could not be read" if failed else ""
+        self.jobs_label.setText(f"{done:,} of {total:,} passages read{unread}")
+        self._tick_clock()
 
     def _question(self, text: str) -> None:
         short = " ".join(text.split())
         if len(short) > 280:
             short = short[:277] + "…"
-        self.question.setText(f"Supervisor asks: “{short}”")
+        self.question.setText(f"Looking for: “{short}”")
         self.question.show()
 
     def _notice(self, text: str) -> None:
@@ -133,10 +162,9 @@ class RunStatusPanel(QFrame):
             self.stage.setText(f"{base} · writing the answer" if base else "Writing the answer")
 
     def _counts(self) -> None:
-        parts = [
-            f"local {format_tokens(self.vm.local_tokens)}",
-            f"cloud {format_tokens(self.vm.cloud_tokens)} tokens",
-        ]
+        parts = [f"{format_tokens(self.vm.local_tokens)} tokens on this computer"]
+        if self.vm.cloud_tokens:
+            parts.append(f"{format_tokens(self.vm.cloud_tokens)} in the cloud")
         if self.vm.egress_bytes:
-            parts.append(f"{format_bytes(self.vm.egress_bytes)} sent")
+            parts.append(f"{format_bytes(self.vm.egress_bytes)} sent off this computer")
         self.counts.setText(" · ".join(parts))

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from core.errors import ErrorKind
 from core.protocols import events as ev
+from core.protocols.estimate import duration
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class RunViewModel(QObject):
-    """Consumes one run at a time and re-publishes what the window needs to show.
+    """Consumes one run at a time and re-publishes its progress as signals.
 
-    ``state`` is what the window shows between events: the round, jobs done out of
-    total, the supervisor's current question and the answer streamed so far.
+    The attributes hold what the window shows between events: the round, jobs done out
+    of total, the supervisor's current question and the answer streamed so far. How the
+    run ended has one channel: the event :meth:`consume` returns.
     """
 
     busyChanged = Signal(bool)
@@ -21,14 +31,11 @@ class RunViewModel(QObject):
     roundChanged = Signal(int, int)  # round, max rounds
     jobsProgress = Signal(int, int)  # done, total
     supervisorMessage = Signal(str)
-    workerMessage = Signal(str)
     notice = Signal(str)
     tokensChanged = Signal(int, int)  # local tokens, cloud tokens so far
     egressChanged = Signal(int)  # bytes sent to the cloud so far
     answerDelta = Signal(str)
-    finished = Signal(object)  # core.protocols.events.Answer
-    failed = Signal(str, str, str)  # message, kind, hint
-    cancelled = Signal()
+    estimated = Signal(str, float)  # the estimate for a person, expected local seconds
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +54,22 @@ class RunViewModel(QObject):
         self.cloud_tokens = 0
         self.egress_bytes = 0
         self.jobs_failed = 0
+        self.started = time.monotonic()
+        self.expected_seconds = 0.0
+
+    def time_line(self) -> str:
+        """ "0:42 elapsed · about 3 min left": from the jobs' own pace once they run, else
+        from the estimate."""
+        elapsed = time.monotonic() - self.started
+        text = f"{clock(elapsed)} elapsed"
+        left: float | None = None
+        if 0 < self.jobs_done < self.jobs_total:
+            left = elapsed / self.jobs_done * (self.jobs_total - self.jobs_done)
+        elif self.expected_seconds > elapsed and not self.streamed:
+            left = self.expected_seconds - elapsed
+        if left is not None:
+            text += f" · about {duration(left)} left"
+        return text
 
     def cancel(self) -> None:
         """Ask the running run to stop; its last event (Cancelled) ends :meth:`consume`."""
@@ -66,8 +89,7 @@ class RunViewModel(QObject):
                 last = event
                 self._publish(event)
         except Exception as exc:  # a bug below must not leave the window stuck "busy"
-            last = ev.Failed("", f"The run stopped unexpectedly: {exc}", "internal")
-            self.failed.emit(last.message, last.kind, last.hint)
+            last = ev.Failed("", f"The run stopped unexpectedly: {exc}", ErrorKind.INTERNAL)
         finally:
             self._cancel = None
             self._set_busy(False)
@@ -88,8 +110,6 @@ class RunViewModel(QObject):
             case ev.SupervisorMessage(text=text):
                 self.supervisor_text = text
                 self.supervisorMessage.emit(text)
-            case ev.WorkerMessage(text=text):
-                self.workerMessage.emit(text)
             case ev.JobsPlanned(total=total):
                 self.jobs_done, self.jobs_total = 0, total
                 self.jobsProgress.emit(0, total)
@@ -109,12 +129,9 @@ class RunViewModel(QObject):
                 self.egressChanged.emit(self.egress_bytes)
             case ev.Notice(message=message):
                 self.notice.emit(message)
-            case ev.AnswerDelta(text=text):
-                self.streamed += text
+            case ev.Estimated(text=text, local_seconds=seconds):
+                self.expected_seconds = seconds
+                self.estimated.emit(text, seconds)
+            case ev.AnswerDelta(text=text, restart=restart):
+                self.streamed = text if restart else self.streamed + text
                 self.answerDelta.emit(text)
-            case ev.Done(answer=answer):
-                self.finished.emit(answer)
-            case ev.Failed(message=message, kind=kind, hint=hint):
-                self.failed.emit(message, kind, hint)
-            case ev.Cancelled():
-                self.cancelled.emit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from pydantic import ValidationError
 from PySide6.QtWidgets import (
@@ -25,6 +26,15 @@ from qasync import asyncSlot
 
 from core.services import Services
 from core.storage.settings import Settings
+from desktop.ui.ui_state import UiState
+
+# Environment variables that override a stored value while they are set (see
+# Settings.with_environment); the dialog says so beside the field.
+ENVIRONMENT = {
+    "ollama_host": "OLLAMA_HOST",
+    "remote_base_url": "OPENAI_BASE_URL",
+    "remote_model": "MINIONS_REMOTE_MODEL",
+}
 
 RUNTIMES = [
     ("auto", "Automatic: Ollama, else the built-in model"),
@@ -33,6 +43,7 @@ RUNTIMES = [
     ("embedded", "Built-in model file (GGUF)"),
 ]
 PROTOCOLS = [
+    ("auto", "Auto: a quick local call picks"),
     ("minions", "MinionS"),
     ("minion", "Minion"),
     ("local", "Local only"),
@@ -49,6 +60,13 @@ def _spin(low: int, high: int, value: int, step: int = 1, suffix: str = "") -> Q
     return box
 
 
+def _muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("Muted")
+    label.setWordWrap(True)
+    return label
+
+
 def _combo(items: list[tuple[str, str]], current: str) -> QComboBox:
     box = QComboBox()
     for value, label in items:
@@ -60,19 +78,23 @@ def _combo(items: list[tuple[str, str]], current: str) -> QComboBox:
 class SettingsDialog(QDialog):
     """Edits a copy of the stored settings; Save stores them and the key, Cancel drops them."""
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, *, ui_state: UiState | None = None
+    ) -> None:
         super().__init__(parent)
         self.services = services
+        self.ui_state = ui_state or UiState()
+        self.sources: dict[str, QLabel] = {}  # field -> where its value in use comes from
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(560)
         s = services.stored_settings
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs)
         self.tabs.addTab(self._local_tab(s), "Local model")
         self.tabs.addTab(self._cloud_tab(s), "Cloud model")
-        self.tabs.addTab(self._protocol_tab(s), "Protocols")
+        self.tabs.addTab(self._protocol_tab(s), "Asking")
         self.tabs.addTab(self._privacy_tab(s), "Privacy")
         self.error = QLabel("")
         self.error.setObjectName("Muted")
@@ -86,8 +108,19 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self._refresh_key_status()
+        self.key_status.setText("Looking for a stored key…")
+        self.remove_key_button.setEnabled(False)
+        self.key_checked = asyncio.ensure_future(self._refresh_key_status())
         self._runtime_changed()
+
+    def _add_source(self, form: QFormLayout, field: str) -> None:
+        """Under a field, where the value in use comes from when it is not the field."""
+        name = ENVIRONMENT[field]
+        if os.environ.get(name):
+            used = getattr(self.services.settings, field)
+            label = _muted(f"In use: {used}, set by {name} in the environment, which wins.")
+            self.sources[field] = label
+            form.addRow("", label)
 
     # ----------------------------------------------------------------- tabs
 
@@ -115,6 +148,7 @@ class SettingsDialog(QDialog):
         file_row.addWidget(browse)
         form.addRow("Runtime", self.runtime)
         form.addRow("Ollama URL", self.ollama_host)
+        self._add_source(form, "ollama_host")
         form.addRow("Local server URL", self.local_base_url)
         form.addRow("Model", self.local_model)
         form.addRow("Model file", file_row)
@@ -152,11 +186,26 @@ class SettingsDialog(QDialog):
         key_row = QHBoxLayout()
         key_row.addWidget(self.api_key, 1)
         key_row.addWidget(self.remove_key_button)
+        self.supervisor_here = QCheckBox("The cloud endpoint is a model on this computer")
+        self.supervisor_here.setChecked(s.supervisor_on_this_computer)
+        self.supervisor_here.setAccessibleName(self.supervisor_here.text())
+        self.supervisor_warning = _muted(
+            "Only tick this if the model behind this address runs on this computer. Its "
+            "requests will then not be audited as leaving the computer, and redaction and "
+            "never-send will not apply to them. A local address can still be a proxy to a "
+            "cloud service."
+        )
+        self.supervisor_warning.setVisible(s.supervisor_on_this_computer)
+        self.supervisor_here.toggled.connect(self.supervisor_warning.setVisible)
         form.addRow("Base URL", self.remote_base_url)
+        self._add_source(form, "remote_base_url")
         form.addRow("Model", self.remote_model)
+        self._add_source(form, "remote_model")
         form.addRow("API key", key_row)
         form.addRow("", self.key_status)
         form.addRow("", self.key_backend)
+        form.addRow(self.supervisor_here)
+        form.addRow(self.supervisor_warning)
         return page
 
     def _protocol_tab(self, s: Settings) -> QWidget:
@@ -174,6 +223,10 @@ class SettingsDialog(QDialog):
         self.parallelism.setAccessibleName("Parallel local jobs")
         self.budget = _spin(1000, 10_000_000, s.cloud_token_budget, 5000, " tokens")
         self.budget.setAccessibleName("Cloud token budget per question")
+        self.enter_sends = QCheckBox("Enter sends the question (Shift+Enter for a new line)")
+        self.enter_sends.setChecked(self.ui_state.enter_sends)
+        self.enter_sends.setAccessibleName(self.enter_sends.text())
+        form.addRow(self.enter_sends)
         form.addRow("Default protocol", self.protocol)
         form.addRow("Minion rounds", self.minion_rounds)
         form.addRow("MinionS rounds", self.minions_rounds)
@@ -187,7 +240,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.local_only = QCheckBox("Local only: never send anything to the cloud")
         self.local_only.setChecked(s.local_only)
-        self.redact = QCheckBox("Replace emails, phone, card and account numbers before sending")
+        self.redact = QCheckBox("Replace names, addresses and identifying numbers before sending")
         self.redact.setChecked(s.redact)
         self.confirm = QCheckBox("Ask me before each request leaves this computer")
         self.confirm.setChecked(s.confirm_before_send)
@@ -214,9 +267,10 @@ class SettingsDialog(QDialog):
         if path:
             self.embedded_path.setText(path)
 
-    def _refresh_key_status(self) -> None:
+    async def _refresh_key_status(self) -> None:
         keys = self.services.keys
-        source = keys.current()
+        # The keyring is a D-Bus call (or a Keychain prompt): never on the event loop.
+        source = await asyncio.to_thread(keys.current)
         messages = {
             "environment": "A key is set by the OPENAI_API_KEY environment variable (not stored).",
             "keyring": "A key is stored in the OS keyring.",
@@ -252,6 +306,7 @@ class SettingsDialog(QDialog):
                 "redact": self.redact.isChecked(),
                 "confirm_before_send": self.confirm.isChecked(),
                 "share_file_names": self.share_names.isChecked(),
+                "supervisor_on_this_computer": self.supervisor_here.isChecked(),
                 "max_file_mb": self.max_mb.value(),
             }
         )
@@ -272,6 +327,7 @@ class SettingsDialog(QDialog):
                 self.api_key.clear()
                 self.key_backend.setText(f"Key stored in: {where}")
             await self.services.update_settings(settings)
+            self.ui_state.enter_sends = self.enter_sends.isChecked()
             self.accept()
         finally:
             self.save_button.setEnabled(True)
@@ -283,4 +339,4 @@ class SettingsDialog(QDialog):
             await asyncio.to_thread(self.services.keys.remove)
             await self.services.reset_remote()
         finally:
-            self._refresh_key_status()
+            await self._refresh_key_status()

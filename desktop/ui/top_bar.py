@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from core.clients.base import ClientError
 from core.services import Services
+from desktop.ui.flow_layout import FlowLayout
 
 PROTOCOL_CHOICES = [
     ("auto", "Auto", "A quick local call picks the protocol and the local model; nothing leaves"),
@@ -17,8 +18,22 @@ PROTOCOL_CHOICES = [
 ]
 
 
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets kept together on one line when the bar wraps."""
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for widget in widgets:
+        row.addWidget(widget)
+    return holder
+
+
 class TopBar(QWidget):
-    """Emits ``localModelChosen``/``cloudModelChosen`` when the user picks a model."""
+    """Emits ``localModelChosen``/``cloudModelChosen`` when the user picks a model.
+
+    The pickers wrap onto a second line in a narrow window; the buttons stay at the right.
+    """
 
     settingsRequested = Signal()
     auditRequested = Signal()
@@ -29,13 +44,12 @@ class TopBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TopBar")
-        layout = QHBoxLayout(self)
+        layout = FlowLayout(self, spacing=10)
         layout.setContentsMargins(16, 10, 16, 10)
-        layout.setSpacing(8)
         self.protocol = QComboBox()
         self.protocol.setAccessibleName("Protocol")
-        for value, label, tip in PROTOCOL_CHOICES:
-            self.protocol.addItem(label, value)
+        for value, name, tip in PROTOCOL_CHOICES:
+            self.protocol.addItem(name, value)
             self.protocol.setItemData(self.protocol.count() - 1, tip, 3)  # Qt.ToolTipRole
         self.protocol.setToolTip("How the local and cloud models share the work")
         self.protocol.activated.connect(
@@ -44,17 +58,24 @@ class TopBar(QWidget):
         self.local_model = QComboBox()
         self.local_model.setAccessibleName("Local model")
         self.local_model.setToolTip("The model on this computer that reads your documents")
-        self.local_model.setMinimumContentsLength(14)
-        self.local_model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.local_model.setMinimumContentsLength(16)
+        # A fixed width: a long model name must not widen the window (the list shows it whole).
+        self.local_model.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.local_model.activated.connect(self._local_picked)
         self.cloud_model = QComboBox()
         self.cloud_model.setEditable(True)
         self.cloud_model.setAccessibleName("Cloud model")
         self.cloud_model.setToolTip("The cloud model that plans; it never sees your files")
-        self.cloud_model.setMinimumContentsLength(12)
-        self.cloud_model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.cloud_model.lineEdit().setAccessibleName("Cloud model name")
-        self.cloud_model.lineEdit().editingFinished.connect(self._cloud_picked)
+        self.cloud_model.setMinimumContentsLength(14)
+        self.cloud_model.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        name_edit = self.cloud_model.lineEdit()
+        assert name_edit is not None  # the combo box is editable
+        name_edit.setAccessibleName("Cloud model name")
+        name_edit.editingFinished.connect(self._cloud_picked)
         self.cloud_model.activated.connect(lambda _i: self._cloud_picked())
         self.settings_button = QPushButton("Settings")
         self.settings_button.setAccessibleName("Open settings")
@@ -64,23 +85,16 @@ class TopBar(QWidget):
         self.audit_button.setAccessibleName("Open the privacy audit")
         self.audit_button.setToolTip("Everything that ever left this computer (Ctrl+Shift+A)")
         self.audit_button.clicked.connect(self.auditRequested)
-        self.status = QLabel("")
-        self.status.setObjectName("Muted")
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for text, widget in (
+        for caption, widget in (
             ("Protocol", self.protocol),
             ("Local", self.local_model),
             ("Cloud", self.cloud_model),
         ):
-            label = QLabel(text)
+            label = QLabel(caption)
             label.setObjectName("Muted")
             label.setBuddy(widget)
-            layout.addWidget(label)
-            layout.addWidget(widget)
-            layout.addSpacing(6)
-        layout.addWidget(self.status, 1)
-        layout.addWidget(self.audit_button)
-        layout.addWidget(self.settings_button)
+            layout.add(_group(label, widget))
+        layout.add(_group(self.audit_button, self.settings_button))
 
     def current_protocol(self) -> str:
         return str(self.protocol.currentData())

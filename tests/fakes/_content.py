@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -96,3 +97,25 @@ def render_reply(value: str | dict[str, Any] | list[Any]) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value)
+
+
+# --------------------------------------------------------------------------- embeddings
+
+EMBED_DIMENSIONS = 64
+
+
+def fake_embedding(text: str, dimensions: int = EMBED_DIMENSIONS) -> list[float]:
+    """A deterministic, L2-normalised embedding: hashed character trigrams of each word.
+
+    Texts sharing words (or most of a misspelled word) get close vectors, which is all a
+    ranking test needs from a model.
+    """
+    vector = [0.0] * dimensions
+    for word in text.lower().split():
+        word = "".join(ch for ch in word if ch.isalnum())
+        padded = f"#{word}#"
+        for i in range(len(padded) - 2):
+            digest = hashlib.blake2b(padded[i : i + 3].encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % dimensions] += 1.0
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]

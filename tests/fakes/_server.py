@@ -115,6 +115,13 @@ class BackgroundServer:
             asyncio.set_event_loop(loop)
             loop.call_soon(ready.set)
             loop.run_forever()
+            # Handlers still running (a hung reply, a stream cut short) end here, on their
+            # own loop, before it closes: none is left to wake up on a closed loop.
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
         self._loop = loop

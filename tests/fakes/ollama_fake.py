@@ -1,7 +1,9 @@
 """A wire-faithful fake of the Ollama REST API (the subset Minions Desktop uses).
 
 Routes: GET /api/version, GET /api/tags, POST /api/show, GET /api/ps, POST /api/chat
-(NDJSON streaming or a single JSON object). Context handling follows the real server:
+(NDJSON streaming or a single JSON object), POST /api/embed (deterministic vectors, see
+``fake_embedding``; only for a model whose name says it embeds, as a chat model would
+be refused by the real server). Context handling follows the real server:
 the effective context is `options.num_ctx` (clamped to the model's trained length) or
 the server default; a longer prompt is truncated from the start and reported with
 `prompt_eval_count == effective context`.
@@ -20,6 +22,7 @@ from aiohttp import web
 
 from tests.fakes._content import (
     content_text,
+    fake_embedding,
     fake_token_count,
     last_user_text,
     messages_token_count,
@@ -156,6 +159,7 @@ class OllamaFake(FakeServer):
             web.post("/api/show", self._show),
             web.get("/api/ps", self._ps),
             web.post("/api/chat", self._chat),
+            web.post("/api/embed", self._embed),
         ]
 
     async def _root(self, request: web.Request) -> web.Response:
@@ -289,6 +293,37 @@ class OllamaFake(FakeServer):
                 message = {"role": "assistant", "content": content}
                 return web.json_response(final(message=message))
             return await self._stream(request, name, content, final)
+
+    async def _embed(self, request: web.Request) -> web.Response:
+        started = time.perf_counter_ns()
+        payload = request[RECORD_KEY].json
+        if not isinstance(payload, dict):
+            return web.json_response({"error": "invalid JSON request body"}, status=400)
+        name = str(payload.get("model") or "")
+        model = self.resolve_model(name)
+        if model is None:
+            return web.json_response(
+                {"error": f'model "{name}" not found, try pulling it first'}, status=404
+            )
+        if "embed" not in model and "minilm" not in model:
+            return web.json_response({"error": f'"{name}" does not support embeddings'}, status=400)
+        failure = await self._pre_chat()
+        if failure is not None:
+            return self._error_response(failure)
+        raw = payload.get("input", "")
+        texts = [raw] if isinstance(raw, str) else [str(t) for t in raw]
+        async with self._slot():
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            return web.json_response(
+                {
+                    "model": name,
+                    "embeddings": [fake_embedding(text) for text in texts],
+                    "total_duration": time.perf_counter_ns() - started,
+                    "load_duration": 1_000_000,
+                    "prompt_eval_count": sum(fake_token_count(text) for text in texts),
+                }
+            )
 
     async def _stream(
         self,

@@ -66,8 +66,7 @@ class EmbeddedClient:
     ``threads`` threads; each engine decodes up to ``sequences`` jobs together.
     """
 
-    local = True
-    egress = False
+    egress = False  # in this process: nothing is sent anywhere
 
     def __init__(
         self,
