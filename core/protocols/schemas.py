@@ -144,6 +144,24 @@ class FinalSynthesis(Compact):
 # --- Local-only and cloud-only: one reader with the whole documents ---
 
 
+MAX_QUOTES = 6
+_Quotes = Annotated[
+    list[str],
+    WithJsonSchema(
+        {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": MAX_QUOTES}
+    ),
+]
+
+
 class QuotedAnswer(Compact):
     answer: str
-    quotes: list[str] = []
+    # Bounded, so that a small model that keeps adding quotes under a JSON grammar still
+    # closes the object within max_tokens; more or longer ones are cut, not refused.
+    quotes: _Quotes = []
+
+    @field_validator("quotes", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [q[:300] if isinstance(q, str) else q for q in value[:MAX_QUOTES]]
