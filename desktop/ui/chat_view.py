@@ -16,9 +16,9 @@ WELCOME = """
 <p style="margin-bottom:10px">A model on this computer reads your files. The cloud model
 only plans and sees what the local model writes — never the files themselves.</p>
 <table cellspacing="6">
-<tr><td><b>1</b></td><td>Drop files or a folder on the window (PDF, Word, text, Markdown, HTML, CSV, code), or press <b>Ctrl+O</b>.</td></tr>
+<tr><td><b>1</b></td><td>Drop files or a folder on the window (PDFs and scans, Word, spreadsheets, slides, e-books, mail, text, code), or press <b>Ctrl+O</b>.</td></tr>
 <tr><td><b>2</b></td><td>Pick a protocol: <b>MinionS</b> splits the work into many small local jobs, <b>Minion</b> has one local conversation, <b>Local only</b> never uses the cloud.</td></tr>
-<tr><td><b>3</b></td><td>Ask, then press <b>Ctrl+Enter</b>. Each answer shows its sources, tokens, cost and what it saved.</td></tr>
+<tr><td><b>3</b></td><td>Ask, then press <b>Send</b> (or <b>Ctrl+Enter</b>). Each answer shows its sources, tokens, cost and what it saved.</td></tr>
 </table>
 """
 
