@@ -103,7 +103,7 @@ def write_text_file(path: Path) -> None:
     """~60 MB of paragraphs with one planted fact in the middle (written once per run)."""
     sys.path.insert(0, str(ROOT))
     from bench.needles import _plant
-    from tests.test_protocol_support import filler_page
+    from tests.protocol_support import filler_page
 
     pages = [filler_page(n, 2400, seed=60) for n in range(1, 801)]  # a pool, reused
     target = TEXT_MB * 1024 * 1024

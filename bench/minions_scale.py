@@ -46,7 +46,7 @@ from core.protocols.schemas import (  # noqa: E402
 from core.services import Services  # noqa: E402
 from core.storage.secrets import ApiKeys, MemoryStore  # noqa: E402
 from core.storage.settings import Settings  # noqa: E402
-from tests.test_protocol_support import (  # noqa: E402
+from tests.protocol_support import (  # noqa: E402
     FACT,
     fact_worker,
     filler_page,
@@ -63,7 +63,7 @@ FAKES = """
 import json, sys, time
 from core.tokens import estimate_message_tokens, estimate_tokens
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import fact_worker, minions_supervisor
+from tests.protocol_support import fact_worker, minions_supervisor
 latency, parallel = float(sys.argv[1]), int(sys.argv[2])
 ollama, cloud = OllamaFake(), OpenAIFake()
 ollama.latency, ollama.max_parallel, ollama.responder = latency, parallel, fact_worker

@@ -18,7 +18,7 @@ from typing import Any
 
 from core.documents.extraction import join_pages
 from core.documents.model import Document
-from tests.test_protocol_support import filler_page
+from tests.protocol_support import filler_page
 
 PLACES = [
     "Harwick",

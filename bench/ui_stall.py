@@ -45,7 +45,7 @@ from desktop.app import freeze_startup_objects  # noqa: E402
 from desktop.ingest import IngestPool  # noqa: E402
 from desktop.ui.main_window import MainWindow  # noqa: E402
 from tests.docfixtures import filler_lines, make_pdf  # noqa: E402
-from tests.test_protocol_support import make_document, make_services  # noqa: E402
+from tests.protocol_support import make_document, make_services  # noqa: E402
 
 JOBS = 1000
 PDF_PAGES = 500
@@ -86,7 +86,7 @@ class FakeServers:
 _SERVE = """
 import json, sys, time
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import fact_worker, minions_supervisor
+from tests.protocol_support import fact_worker, minions_supervisor
 ollama, cloud = OllamaFake().start(), OpenAIFake().start()
 ollama.responder, cloud.responder = fact_worker, minions_supervisor(json.loads(sys.argv[1]))
 ollama.latency = float(sys.argv[2])

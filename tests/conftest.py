@@ -15,6 +15,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.realmodel"]
+# Shared helpers that assert (not test modules, so scripts can import them): pytest's
+# assertion messages there too.
+pytest.register_assert_rewrite("tests.protocol_support", "tests.desktop_support", "tests.helpers")
 
 _ENV_FROM_OUTSIDE = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST", "MINIONS_REMOTE_MODEL")
 

@@ -15,7 +15,7 @@ from typing import Any
 from core.services import Services
 from tests.docfixtures import make_pdf
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import FACT, fact_worker, make_services, minions_supervisor
+from tests.protocol_support import FACT, fact_worker, make_services, minions_supervisor
 
 TOPICS = ["notice period", "renewal", "deposit", "liability", "termination", "payment terms"]
 QUESTION = "What is the vault access code for the Harwick archive, and where is it written?"

@@ -11,8 +11,8 @@ from core.cli import main
 from core.privacy.export import THIS_COMPUTER, destination, export_text
 from core.protocols.events import Done
 from core.protocols.run import Run, RunRequest
+from tests.protocol_support import collect, make_document, make_services, of_type
 from tests.test_privacy_runs import PII, echoing_supervisor, pii_worker
-from tests.test_protocol_support import collect, make_document, make_services, of_type
 
 QUESTION = "Which contact details do we hold? Reply to me at boss.person@example.com"
 

@@ -18,14 +18,14 @@ from core.protocols.run import Run, RunRequest
 from core.storage.paths import audit_db_path
 from core.storage.secrets import MemoryStore
 from desktop.ui.audit_window import AuditWindow
-from tests.test_privacy_runs import canary_document, quoting_worker
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT_ANSWER,
     collect,
     make_services,
     minions_supervisor,
     of_type,
 )
+from tests.test_privacy_runs import canary_document, quoting_worker
 
 LOCAL_SETTINGS = SimpleNamespace(supervisor_on_this_computer=False)
 

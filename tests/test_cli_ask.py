@@ -10,7 +10,7 @@ import pytest
 from core.cli import main
 from core.storage.paths import settings_path
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     fact_worker,

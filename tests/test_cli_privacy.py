@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.protocol_support import FACT, FACT_ANSWER, filler_page
 from tests.test_cli_ask import env, run_cli  # noqa: F401 - the env fixture
-from tests.test_protocol_support import FACT, FACT_ANSWER, filler_page
 
 
 def quoting_worker(payload):

@@ -17,8 +17,7 @@ from desktop.ui.answer_card import AnswerCard, NoteCard, StoppedCard
 from desktop.ui.chat_view import ChatView, stopped_parts
 from desktop.ui.markdown import answer_segments, colors_for, render_markdown
 from desktop.ui.theme import _dark_palette, _light_palette
-from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -27,7 +26,8 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import fact_worker, make_services, minions_supervisor
+from tests.fakes import OllamaFake, OpenAIFake
+from tests.protocol_support import fact_worker, make_services, minions_supervisor
 
 LONG_LINE = (
     'total = sum(row["amount"] for row in rows if row["status"] == "paid" '

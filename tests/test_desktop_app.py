@@ -13,8 +13,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextE
 
 from core.storage.conversations import ConversationStore
 from desktop.ui.answer_card import UserBubble
-from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -23,7 +22,8 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import FACT_ANSWER, fact_worker, make_services, minions_supervisor
+from tests.fakes import OllamaFake, OpenAIFake
+from tests.protocol_support import FACT_ANSWER, fact_worker, make_services, minions_supervisor
 
 
 def test_restart_restores_conversations_answers_and_documents(

@@ -11,9 +11,7 @@ from core.storage.conversations import ConversationStore
 from desktop.ingest import IngestPool
 from desktop.ui.document_model import ERROR, READY
 from desktop.ui.settings_dialog import SettingsDialog
-from tests.docfixtures import encrypt_pdf, make_pdf
-from tests.fakes import OllamaFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -21,7 +19,9 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import make_services
+from tests.docfixtures import encrypt_pdf, make_pdf
+from tests.fakes import OllamaFake
+from tests.protocol_support import make_services
 
 
 def test_the_question_box_belongs_to_its_conversation(qtbot, fake_ollama: OllamaFake):

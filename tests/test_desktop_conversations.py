@@ -14,10 +14,10 @@ from desktop.ui.answer_card import AnswerCard
 from desktop.ui.conversation_groups import HEADER_ROLE, date_group
 from desktop.ui.conversation_list import ConversationListModel, ConversationSidebar
 from desktop.ui.theme import _dark_palette, _light_palette, stylesheet
+from tests.desktop_support import close_window, make_window, run_in_qt_loop, until
 from tests.fakes import OllamaFake
+from tests.protocol_support import make_services
 from tests.test_conversation_search import _history
-from tests.test_desktop_support import close_window, make_window, run_in_qt_loop, until
-from tests.test_protocol_support import make_services
 
 DAY = 86400.0
 

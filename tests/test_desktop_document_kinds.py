@@ -15,8 +15,8 @@ from desktop.ui.document_icons import kind_color, kind_family, kind_icon
 from desktop.ui.document_loader import DocumentLoader
 from desktop.ui.document_model import READING, DocumentListModel, DocumentRow, summary
 from desktop.ui.document_tray import CHIP, ChipDelegate
+from tests.desktop_support import run_in_qt_loop, until
 from tests.docfixtures import make_xlsx
-from tests.test_desktop_support import run_in_qt_loop, until
 
 
 def test_every_kind_and_every_document_extension_has_an_icon(qtbot) -> None:

@@ -12,9 +12,7 @@ from PySide6.QtCore import QTimer
 from desktop.app import freeze_startup_objects
 from desktop.ingest import IngestPool
 from desktop.ui.document_model import ERROR, READY, DocumentRole
-from tests.docfixtures import filler_lines, make_pdf
-from tests.fakes import OllamaFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     drop_files,
     fact_pdf,
@@ -22,7 +20,9 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import make_services
+from tests.docfixtures import filler_lines, make_pdf
+from tests.fakes import OllamaFake
+from tests.protocol_support import make_services
 
 
 def _chips(window) -> list[dict]:

@@ -12,9 +12,7 @@ from core.storage.conversations import ConversationStore
 from desktop.ui.answer_card import NoteCard
 from desktop.ui.health import run_problem
 from desktop.ui.settings_dialog import SettingsDialog
-from tests.fakes import OllamaFake, OpenAIFake
-from tests.scenes import quoting_worker
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -23,7 +21,9 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import FACT_ANSWER, make_services, minions_supervisor
+from tests.fakes import OllamaFake, OpenAIFake
+from tests.protocol_support import FACT_ANSWER, make_services, minions_supervisor
+from tests.scenes import quoting_worker
 
 NO_KEYRING = (
     "No OS keyring is available on this system; the API key will be kept in memory for this session"

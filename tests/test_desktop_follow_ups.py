@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from core.privacy.redaction import Redactor
-from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -15,8 +14,9 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
+from tests.fakes import OllamaFake, OpenAIFake
+from tests.protocol_support import make_services
 from tests.test_follow_ups import annual_report, resolving_supervisor, revenue_worker
-from tests.test_protocol_support import make_services
 
 
 def annual_file(tmp_path: Path) -> Path:

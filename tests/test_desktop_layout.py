@@ -25,8 +25,7 @@ from core.protocols.events import Answer, RunUsage
 from core.storage.conversations import ConversationStore
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.theme import _dark_palette, _light_palette, stylesheet
-from tests.fakes import OllamaFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -34,7 +33,8 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import make_services
+from tests.fakes import OllamaFake
+from tests.protocol_support import make_services
 
 
 def _inside(widget: QWidget, window: QWidget) -> bool:

@@ -9,9 +9,9 @@ from core.retrieval.embeddings import find_embedder
 from core.retrieval.index import ChunkIndex, index_path
 from core.storage.conversations import ConversationStore
 from desktop.app import DesktopApp
+from tests.desktop_support import documents_ready, run_in_qt_loop, until
 from tests.fakes import OllamaFake
-from tests.test_desktop_support import documents_ready, run_in_qt_loop, until
-from tests.test_protocol_support import filler_page, make_services
+from tests.protocol_support import filler_page, make_services
 
 EMBED_MODEL = "nomic-embed-text:latest"
 

@@ -10,7 +10,7 @@ from core.privacy.gate import Decision
 from desktop.ui.answer_card import AnswerCard
 from desktop.ui.audit_window import AuditWindow
 from desktop.ui.confirm_dialog import ConfirmSendDialog
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -19,7 +19,7 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import FACT_ANSWER, fact_worker, make_services, minions_supervisor
+from tests.protocol_support import FACT_ANSWER, fact_worker, make_services, minions_supervisor
 
 
 async def _ask(window, pdf: Path, question: str = "What is the vault access code?") -> None:

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QLabel
 from core.protocols.events import Answer, Cancelled, Done, Failed
 from desktop.ui.answer_card import AnswerCard, NoteCard
 from desktop.ui.citation_dialog import HIGHLIGHT, CitationDialog
-from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -21,7 +20,8 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import (
+from tests.fakes import OllamaFake, OpenAIFake
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     fact_worker,

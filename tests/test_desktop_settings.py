@@ -15,10 +15,10 @@ from core.storage.paths import settings_path
 from core.storage.secrets import API_KEY_NAME, SERVICE, ApiKeys, KeyringStore, MemoryStore
 from core.storage.settings import Settings
 from desktop.ui.settings_dialog import SettingsDialog
+from tests.desktop_support import close_window, make_window, run_in_qt_loop, until
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.helpers import files_containing, real_keyring
-from tests.test_desktop_support import close_window, make_window, run_in_qt_loop, until
-from tests.test_protocol_support import make_services
+from tests.protocol_support import make_services
 
 KEY = "sk-desktop-keyring-4c1d9e2f7a6b5c4d3e2f1a0b9c8d7e6f"
 

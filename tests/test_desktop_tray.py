@@ -9,8 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from desktop.ui.document_tray import CHIP_LIMIT, LIST_ROWS, ROW_HEIGHT
-from tests.fakes import OllamaFake
-from tests.test_desktop_support import (
+from tests.desktop_support import (
     close_window,
     documents_ready,
     drop_files,
@@ -18,7 +17,8 @@ from tests.test_desktop_support import (
     run_in_qt_loop,
     until,
 )
-from tests.test_protocol_support import make_services
+from tests.fakes import OllamaFake
+from tests.protocol_support import make_services
 
 FILES = 2000
 REPAINTS = 3000

@@ -27,8 +27,7 @@ from tests.docfixtures import (
     text_image,
 )
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_cli_ask import env, run_cli  # noqa: F401  (env is a fixture)
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,
@@ -37,6 +36,7 @@ from tests.test_protocol_support import (
     make_services,
     minions_supervisor,
 )
+from tests.test_cli_ask import env, run_cli  # noqa: F401  (env is a fixture)
 
 CHUNK_CHARS = 1200
 

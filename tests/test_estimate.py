@@ -6,7 +6,7 @@ from core.protocols.events import Done, Estimated, Failed, JobStarted
 from core.protocols.run import Run, RunRequest
 from core.storage.paths import minions_home
 from core.storage.speeds import GUESS_JOBS_PER_S, record_speed, speed_of
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     collect,
     fact_worker,
     make_document,

@@ -14,8 +14,8 @@ from core.privacy.redaction import Redactor
 from core.protocols.conversation import Turn
 from core.protocols.events import Done
 from core.protocols.run import Run, RunRequest
+from tests.protocol_support import collect, filler_page, make_services, of_type
 from tests.test_cli_ask import env, run_cli  # noqa: F401 - the env fixture
-from tests.test_protocol_support import collect, filler_page, make_services, of_type
 
 FIGURES = {"2021": "$3.1 million", "2022": "$3.9 million", "2023": "$4.2 million"}
 

@@ -18,7 +18,7 @@ from core.documents.extraction import join_pages
 from core.documents.model import Document
 from core.protocols.events import Done, Failed
 from core.protocols.run import Run, RunRequest
-from tests.test_protocol_support import collect, filler_page, make_services, of_type
+from tests.protocol_support import collect, filler_page, make_services, of_type
 
 CODE = "7781-KESTREL"
 FACT = "The vault access code for the Harwick archive is 7781-KESTREL and it changes in May."

@@ -9,7 +9,7 @@ from core.protocols.pricing import PRICES, cloud_only, cost_usd
 from core.protocols.run import Run, RunRequest
 from core.tokens import estimate_tokens
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     collect,
     fact_worker,
     make_document,

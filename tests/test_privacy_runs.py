@@ -7,7 +7,7 @@ import dataclasses
 from core.documents.model import Page
 from core.protocols.events import Done, EgressRecorded, Notice
 from core.protocols.run import Run, RunRequest
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,

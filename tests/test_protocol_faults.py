@@ -21,7 +21,7 @@ from core.protocols.run import Run, RunRequest
 from core.services import Services
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.helpers import cloud_client
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT_ANSWER,
     collect,
     fact_worker,

@@ -8,7 +8,7 @@ from typing import Any
 from core.protocols.events import Done, Failed, SupervisorMessage, WorkerMessage
 from core.protocols.run import Run, RunRequest
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,

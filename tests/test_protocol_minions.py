@@ -20,7 +20,7 @@ from core.protocols.events import (
 from core.protocols.minions import in_flight
 from core.protocols.run import Run, RunRequest
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,

@@ -11,7 +11,7 @@ from core.protocols.jobs import plan_reads, read_mode
 from core.protocols.run import Run, RunRequest
 from core.protocols.schemas import JobInstruction, JobPlan
 from tests.fakes import OllamaFake, OpenAIFake
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,

@@ -25,7 +25,7 @@ from core.protocols.run import Run, RunRequest
 from core.protocols.schemas import JobOutput, QuotedAnswer
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.helpers import cloud_client
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     collect,
     make_document,
     make_services,

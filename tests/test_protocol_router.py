@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from core.protocols.events import Done, RouteDecided
 from core.protocols.run import Run, RunRequest
-from tests.test_protocol_run import local_model
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     collect,
     make_document,
     make_services,
     minions_supervisor,
     of_type,
 )
+from tests.test_protocol_run import local_model
 
 MODELS = {"llama3.2:3b": 16384, "qwen2.5:7b": 32768}
 REGISTERED = {"llama3.2:3b": "fast, general", "qwen2.5:7b": "tables, numbers and long reports"}

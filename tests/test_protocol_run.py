@@ -16,7 +16,7 @@ from core.protocols.run import Run, RunRequest
 from tests.docfixtures import filler_lines, make_pdf
 from tests.fakes import OllamaFake, OpenAIFake
 from tests.helpers import cloud_client, make_gate, ollama_client
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,

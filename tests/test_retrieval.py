@@ -18,7 +18,7 @@ from core.retrieval.ranking import Retriever
 from core.storage.paths import audit_db_path
 from tests.fakes import OllamaFake
 from tests.helpers import ollama_client
-from tests.test_protocol_support import FACT, make_document
+from tests.protocol_support import FACT, make_document
 
 CHUNK_CHARS = 600
 EMBED_MODEL = "nomic-embed-text:latest"

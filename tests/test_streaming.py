@@ -16,7 +16,7 @@ import pytest
 from core.protocols.events import AnswerDelta, Cancelled, Done, RunEvent
 from core.protocols.run import Run, RunRequest
 from core.protocols.streaming import FieldStream, StreamField
-from tests.test_protocol_support import (
+from tests.protocol_support import (
     FACT,
     FACT_ANSWER,
     collect,

@@ -17,7 +17,7 @@ from core.storage.conversations import ConversationStore
 from desktop.ui.document_model import READY
 from desktop.ui.main_window import MainWindow
 from tests.docfixtures import filler_lines, make_pdf
-from tests.test_protocol_support import FACT
+from tests.protocol_support import FACT
 
 T = TypeVar("T")
 
