@@ -52,7 +52,13 @@ class Services:
 
     async def local_client(self) -> LocalChoice:
         if self._local is None:
-            self._local = await make_local_client(self.settings, self.gate)
+            made = await make_local_client(self.settings, self.gate)
+            # Callers can ask at once (the app's health check and a document's indexing):
+            # the first client made is kept and a later one closed, never left open.
+            if self._local is None:
+                self._local = made
+            else:
+                await made.client.aclose()
         return self._local
 
     def remote_client(self) -> ChatClient:

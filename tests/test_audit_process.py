@@ -37,15 +37,16 @@ def test_jobs_run_in_another_process():
 def test_a_hard_kill_of_the_app_ends_the_audit_process(tmp_path):
     script = tmp_path / "app.py"
     script.write_text(APP, "utf-8")
-    app = subprocess.Popen(
-        [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    assert app.stdout is not None
-    child = int(app.stdout.readline())
-    assert alive(child)
-    app.send_signal(signal.SIGKILL)
-    app.wait(10)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Leaving the block closes the pipe (and reaps the killed app).
+    with subprocess.Popen(
+        [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env
+    ) as app:
+        assert app.stdout is not None
+        child = int(app.stdout.readline())
+        assert alive(child)
+        app.send_signal(signal.SIGKILL)
+        app.wait(10)
     deadline = time.monotonic() + 15
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -52,24 +52,25 @@ def test_a_hard_kill_of_the_app_ends_its_file_readers_and_the_resource_tracker(
     fake_ollama: OllamaFake,
 ):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OLLAMA_HOST": fake_ollama.url}
-    app = subprocess.Popen(
+    # Leaving the block closes the stderr pipe (and reaps the killed app).
+    with subprocess.Popen(
         [sys.executable, "-m", "desktop"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parent.parent,
-    )
-    try:
-        # The file readers (at least one) and the resource tracker are started with the app.
-        assert _wait(lambda: len(_children(app.pid)) >= 2, timeout=60), (
-            f"the app started no helper processes: {_children(app.pid)}"
-        )
-        time.sleep(1.0)  # let every worker finish starting
-        helpers = _children(app.pid)
-        assert app.poll() is None
-    finally:
-        app.send_signal(signal.SIGKILL)
-        app.wait(timeout=10)
+    ) as app:
+        try:
+            # The file readers (at least one) and the resource tracker start with the app.
+            assert _wait(lambda: len(_children(app.pid)) >= 2, timeout=60), (
+                f"the app started no helper processes: {_children(app.pid)}"
+            )
+            time.sleep(1.0)  # let every worker finish starting
+            helpers = _children(app.pid)
+            assert app.poll() is None
+        finally:
+            app.send_signal(signal.SIGKILL)
+            app.wait(timeout=10)
     assert _wait(lambda: not any(_running(pid) for pid in helpers), timeout=5), (
         f"still running after the app was killed: {[p for p in helpers if _running(p)]}"
     )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
+from core.clients.openai_client import OpenAIClient
 from core.protocols.events import (
     Cancelled,
     Done,
@@ -43,9 +47,20 @@ def assert_consistent_audit(services: Services, run: Run) -> None:
     assert requests and requests == answered
 
 
+_SUPERVISORS: list[OpenAIClient] = []  # made by start_run, closed after each test
+
+
+@pytest.fixture(autouse=True)
+async def close_supervisors() -> AsyncIterator[None]:
+    yield
+    while _SUPERVISORS:
+        await _SUPERVISORS.pop().aclose()  # its pooled connection, on the test's own loop
+
+
 def start_run(services: Services, fake_openai: OpenAIFake, pages: int = 8, **client: Any) -> Run:
     doc = make_document(pages=pages, page_chars=1500, fact_page=3)
     supervisor = cloud_client(fake_openai, services.gate, **client)
+    _SUPERVISORS.append(supervisor)
     return Run(
         RunRequest("What is the vault access code?", [doc]),
         services,

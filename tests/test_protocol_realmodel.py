@@ -77,12 +77,13 @@ async def test_minions_with_smollm2_worker_completes_with_schema_valid_jobs(
     doc = make_document(pages=2, page_chars=500, fact_page=2)
     fake_openai.responder = minions_supervisor()
     services = make_services(fake_ollama, fake_openai)
+    supervisor = cloud_client(fake_openai, services.gate)
     run = Run(
         RunRequest("What is the vault access code?", [doc], max_rounds=1),
         services,
         chunk_chars=1000,  # one chunk per page: two jobs
         worker=worker,
-        supervisor=cloud_client(fake_openai, services.gate),
+        supervisor=supervisor,
     )
 
     events = await collect(run)
@@ -95,6 +96,7 @@ async def test_minions_with_smollm2_worker_completes_with_schema_valid_jobs(
         JobOutput.model_validate_json(text)
     assert events[-1].answer.usage.local_completion_tokens > 0
     await worker.aclose()
+    await supervisor.aclose()
     await services.aclose()
 
 

@@ -208,7 +208,8 @@ def test_python_api_minion_and_minions_return_a_final_answer(
         if "Question" in json.dumps(p["response_format"])
         else {"answer": f"The code is {FACT_ANSWER}."}
     )
-    result = Minion(local, remote)(task="What is the code?", context=[text], max_rounds=1)
+    minion = Minion(local, remote)
+    result = minion(task="What is the code?", context=[text], max_rounds=1)
     assert result["final_answer"] == f"The code is {FACT_ANSWER}."
     assert result["citations"][0]["page"] == 1 and result["egress"]["requests"] == 2
     assert result["worker_messages"] and result["supervisor_messages"]
@@ -221,6 +222,7 @@ def test_python_api_minion_and_minions_return_a_final_answer(
     assert FACT_ANSWER in result["final_answer"]
     assert result["usage"]["remote_prompt_tokens"] > 0
     assert "An archive report" in json.dumps(fake_openai.requests[0].json)
+    minion.close()  # both objects share the clients: one close ends their connections
 
 
 def test_python_api_raises_a_clear_error_when_the_run_fails(
@@ -229,8 +231,10 @@ def test_python_api_raises_a_clear_error_when_the_run_fails(
     fake_ollama.models = {"llama3.2:3b": 2048}
     gate = make_gate()
     local, remote = ollama_client(fake_ollama, gate), cloud_client(fake_openai, gate)
+    minion = Minion(local, remote)
     with pytest.raises(ProtocolError) as caught:
-        Minion(local, remote)(task="Code?", context=["word " * 10_000])
+        minion(task="Code?", context=["word " * 10_000])
+    minion.close()
     assert caught.value.kind == "context_overflow"
 
 

@@ -81,6 +81,7 @@ Recent laboratory results show that his LDL cholesterol level is elevated at 170
     # Execute the minion protocol for up to two communication rounds
     output = minion(task=task, context=[context], max_rounds=2)
     # --- end of the reference's example ---
+    minion.close()  # ours, not the reference's: the clients' connections end with the test
     assert "raise cardiovascular risk" in output["final_answer"]
     sent = [r.body for r in cloud.requests]
     assert sent and [r.body for r in default_services().audit.records(kind="request")] == sent
@@ -126,6 +127,7 @@ Recent laboratory results show that his LDL cholesterol level is elevated at 170
 
     print(output["final_answer"])
     # --- end of the reference's example ---
+    minion.close()  # ours, not the reference's: the clients' connections end with the test
     assert "raise cardiovascular risk" in output["final_answer"]
     assert output["citations"] and CONTEXT_FACT in output["citations"][0]["quote"]
     jobs = [r.json for r in ollama.requests if r.path.endswith("/api/chat")]

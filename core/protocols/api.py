@@ -6,7 +6,8 @@
 
 ``Minions`` is the same with ``doc_metadata``. Both run on the app's core (audit,
 egress gate, settings under ``MINIONS_HOME``) and raise ``ProtocolError`` when a
-run fails. In code that already runs an event loop, ``await obj.acall(...)``.
+run fails. In code that already runs an event loop, ``await obj.acall(...)``;
+``minion.close()`` closes both clients' connections once you are done.
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ class _Protocol:
         raise RuntimeError(
             f"an event loop is running: use `await {type(self).__name__}.acall(...)`"
         )
+
+    def close(self) -> None:
+        """Close both clients' connections, on the loop the synchronous calls used."""
+        _runner().run(self._aclose())
+
+    async def _aclose(self) -> None:
+        await self.local_client.aclose()
+        await self.remote_client.aclose()
 
     async def acall(
         self,
