@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from core.clients.base import ChatClient
+from core.clients.base import ChatClient, ClientError, ErrorKind
 from core.clients.factory import LocalChoice, make_local_client, make_remote_client
 from core.privacy.audit import AuditStore
 from core.privacy.gate import Confirm, EgressGate, EgressPolicy
@@ -42,6 +43,9 @@ class Services:
         self.keys = keys or ApiKeys()  # the keyring is looked for on first use
         self._local: LocalChoice | None = None
         self._remote: ChatClient | None = None
+        self._remote_lock = threading.Lock()  # remote_client runs on worker threads too
+        self._generation = 0  # moves when the clients are closed: a client made before is stale
+        self._closed = False
         # Who is asked before a long run starts (the app's dialog, the terminal); None: no one.
         self.confirm_long_run: ConfirmRun | None = None
 
@@ -51,20 +55,28 @@ class Services:
         return [*self._warnings, *([self.keys.warning] if self.keys.warning else [])]
 
     async def local_client(self) -> LocalChoice:
-        if self._local is None:
+        while self._local is None:
+            if self._closed:
+                raise ClientError(ErrorKind.UNREACHABLE, "The app is closing")
+            generation = self._generation
             made = await make_local_client(self.settings, self.gate)
-            # Callers can ask at once (the app's health check and a document's indexing):
-            # the first client made is kept and a later one closed, never left open.
-            if self._local is None:
+            # Callers can ask at once (the app's health check and a document's indexing),
+            # and the settings can change or the app close while a client is made: the
+            # first client made for the current settings is kept, any other one closed.
+            if self._local is None and generation == self._generation and not self._closed:
                 self._local = made
             else:
                 await made.client.aclose()
         return self._local
 
     def remote_client(self) -> ChatClient:
-        if self._remote is None:
-            self._remote = make_remote_client(self.settings, self.gate, self.keys.current().key)
-        return self._remote
+        with self._remote_lock:  # two threads asking at once get one client, not two
+            if self._remote is None:
+                if self._closed:
+                    raise ClientError(ErrorKind.UNREACHABLE, "The app is closing")
+                key = self.keys.current().key
+                self._remote = make_remote_client(self.settings, self.gate, key)
+            return self._remote
 
     async def update_settings(self, settings: Settings) -> None:
         """Store new settings; clients are rebuilt on next use."""
@@ -87,17 +99,20 @@ class Services:
 
     async def reset_remote(self) -> None:
         """Forget the cloud client, e.g. after the key changed."""
-        if self._remote is not None:
-            await self._remote.aclose()
-            self._remote = None
+        with self._remote_lock:
+            remote, self._remote = self._remote, None
+        if remote is not None:
+            await remote.aclose()
 
     async def _close_clients(self) -> None:
-        if self._local is not None:
-            await self._local.client.aclose()
-            self._local = None
+        self._generation += 1
+        local, self._local = self._local, None
+        if local is not None:
+            await local.client.aclose()
         await self.reset_remote()
 
     async def aclose(self) -> None:
+        self._closed = True
         await self._close_clients()
         self.audit.close()
 
