@@ -95,8 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app)
     sys.excepthook = excepthook
     # Python 3.11 has no asyncio.run(loop_factory=...); Runner is what it does in 3.12.
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(main_async(app, args.screenshot))
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(main_async(app, args.screenshot))
+    finally:
+        instance.release()
 
 
 if __name__ == "__main__":

@@ -62,6 +62,12 @@ class InstanceLock:
         self._file = handle
         return True
 
+    def release(self) -> None:
+        """Give the folder up (closing the file drops the OS lock)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     def holder(self) -> str:
         """The process id the running app wrote, for messages."""
         try:
@@ -96,6 +102,13 @@ class SingleInstance(QObject):
             log.warning("single instance: cannot listen on %s: %s", self.name, server.errorString())
         self._server = server
         return True
+
+    def release(self) -> None:
+        """Stop listening and give the data folder up, as the app ends."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        self.lock.release()
 
     def _accept(self) -> None:
         assert self._server is not None

@@ -127,6 +127,7 @@ def test_raise_request_unminimises_and_raises_the_main_window(qtbot, tmp_path: P
     assert asker.returncode == 0
     assert raised == [True]
     assert not window.windowState() & Qt.WindowState.WindowMinimized
+    instance.release()
 
 
 def test_a_running_app_that_does_not_answer_gets_a_one_line_message(
@@ -142,6 +143,7 @@ def test_a_running_app_that_does_not_answer_gets_a_one_line_message(
         f"minions-desktop: Minions is already running (process {os.getpid()}) but does not "
         "answer; close it or end that process"
     ]
+    holder.release()
 
 
 def test_screenshot_while_another_app_runs_fails_and_writes_nothing(qtbot, tmp_path: Path):
@@ -160,9 +162,20 @@ def test_screenshot_while_another_app_runs_fails_and_writes_nothing(qtbot, tmp_p
     assert done.returncode == 1
     assert "already running with this data folder" in done.stderr
     assert not shot.exists()
+    instance.release()
 
 
 def test_the_socket_name_is_per_data_folder(tmp_path: Path):
     assert server_name(tmp_path / "a") == server_name(tmp_path / "a")
     assert server_name(tmp_path / "a") != server_name(tmp_path / "b")
     assert str(os.getuid()) in server_name(tmp_path / "a")
+
+
+def test_a_released_folder_can_be_claimed_again(qtbot, tmp_path: Path):
+    first = SingleInstance(tmp_path)
+    assert first.claim()
+    assert not SingleInstance(tmp_path).lock.acquire()  # held
+    first.release()
+    again = SingleInstance(tmp_path)
+    assert again.claim()
+    again.release()
