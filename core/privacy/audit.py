@@ -28,7 +28,6 @@ from core.privacy.anchor import (
 )
 from core.privacy.chain import GENESIS, ChainState, check_chain, digest
 from core.privacy.endpoints import is_loopback_url
-from core.privacy.leaks import DocumentLeak, leaks_from_meta
 from core.storage.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -391,12 +390,12 @@ def read_summaries(path: Path) -> list[RequestSummary]:
         reader.close()
 
 
-def read_leaks(path: Path) -> list[DocumentLeak]:
-    """How much of each document has left, from every request's metadata at ``path``."""
+def read_request_metas(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Every request's id and metadata, read from the file at ``path`` (a connection of its own)."""
     reader = _connect(path)
     try:
-        metas = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
-        return leaks_from_meta((record_id, json.loads(meta)) for record_id, meta in metas)
+        rows = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
+        return [(record_id, json.loads(meta)) for record_id, meta in rows]
     finally:
         reader.close()
 

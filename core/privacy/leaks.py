@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+from core.privacy.audit import EgressRecord, read_request_metas
 from core.privacy.provenance import leak_coverage
-
-if TYPE_CHECKING:
-    from core.privacy.audit import EgressRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +21,11 @@ class DocumentLeak:
     share: float  # sent_characters / characters
     pages: list[int]  # pages quoted at least once
     requests: int  # outbound requests that carried some of it
+
+
+def read_leaks(path: Path) -> list[DocumentLeak]:
+    """How much of each document has left, from every request's metadata in the audit file."""
+    return leaks_from_meta(read_request_metas(path))
 
 
 def document_leaks(records: Iterable[EgressRecord]) -> list[DocumentLeak]:

@@ -25,12 +25,11 @@ from PySide6.QtCore import QObject, Signal
 from core.privacy.audit import (
     AuditStore,
     RequestSummary,
-    read_leaks,
     read_summaries,
     verify_file,
 )
 from core.privacy.chain import ChainState
-from core.privacy.leaks import DocumentLeak
+from core.privacy.leaks import DocumentLeak, read_leaks
 from desktop.ui.answer_card import format_cost
 from desktop.ui.audit_rows import Shown, filter_rows
 
