@@ -108,12 +108,13 @@ async def test_stopping_a_minions_run_frees_the_smollm2_worker_within_a_second(
     doc = make_document(pages=12, page_chars=900, fact_page=12)
     fake_openai.responder = minions_supervisor()
     services = make_services(fake_ollama, fake_openai)
+    supervisor = cloud_client(fake_openai, services.gate)
     run = Run(
         RunRequest("What is the vault access code?", [doc], max_rounds=1),
         services,
         chunk_chars=1000,  # one chunk per page: twelve jobs
         worker=worker,
-        supervisor=cloud_client(fake_openai, services.gate),
+        supervisor=supervisor,
     )
 
     events = []
@@ -138,6 +139,7 @@ async def test_stopping_a_minions_run_frees_the_smollm2_worker_within_a_second(
     result = await worker.chat([{"role": "user", "content": "Say hi."}], max_tokens=5)
     assert result.text
     await worker.aclose()
+    await supervisor.aclose()
     await services.aclose()
 
 
