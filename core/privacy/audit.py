@@ -6,7 +6,6 @@ the chain's head is anchored outside the database (see :mod:`core.privacy.anchor
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sqlite3
@@ -15,8 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from typing import Any
 
 from core.privacy.anchor import (
     Anchor,
@@ -27,12 +25,11 @@ from core.privacy.anchor import (
     record_mac,
 )
 from core.privacy.chain import GENESIS, ChainState, check_chain, digest
-from core.privacy.endpoints import is_loopback_url
 from core.storage.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GENESIS", "AuditStore", "ChainState", "EgressRecord", "RequestSummary"]
+__all__ = ["GENESIS", "AuditStore", "ChainState", "EgressRecord"]
 
 SCHEMA_VERSION = 1
 
@@ -111,28 +108,6 @@ class EgressRecord:
         return self.body.decode("utf-8", errors="replace")
 
 
-class RequestSummary(NamedTuple):
-    """One request and its reply's outcome, without bodies: the audit table's row.
-
-    A tuple of plain values, so 20,000 of them add nothing to the garbage collector's
-    full passes (which would stall the window).
-    """
-
-    id: int
-    created_at: str
-    endpoint: str
-    model: str
-    conversation_id: str
-    run_id: str
-    byte_count: int
-    host: str  # where it went: the gate's meta["destination"], or the endpoint's host
-    loopback: bool  # that host is this computer: a proxy or a local server
-    replied: bool
-    status: int | None
-    prompt_tokens: int
-    completion_tokens: int
-
-
 class AuditStore:
     """SQLite, append-only; each record is committed (fsynced) before the caller goes on.
 
@@ -153,7 +128,7 @@ class AuditStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = _connect(self.path)
+        self._db = connect(self.path)
         self._db.execute("PRAGMA synchronous=FULL")  # a record survives a hard kill
         _upgrade(self._db)
         self.anchor = Anchor(self.path, secrets)
@@ -373,7 +348,7 @@ def verify_file(path: Path, anchor: Verifier) -> ChainState:
     The anchor must be read before the file: it is only ever written after the records
     it names are committed, so a concurrent append cannot look like a missing record.
     """
-    reader = _connect(path)
+    reader = connect(path)
     try:
         reader.execute("BEGIN")  # one snapshot of the file for the whole walk
         return check_chain(_rows(reader), anchor)
@@ -381,38 +356,8 @@ def verify_file(path: Path, anchor: Verifier) -> ChainState:
         reader.close()
 
 
-def read_summaries(path: Path) -> list[RequestSummary]:
-    """The audit table's rows, read from the file at ``path`` (a connection of its own)."""
-    reader = _connect(path)
-    try:
-        return [_summary(row) for row in reader.execute(_SUMMARY_QUERY)]
-    finally:
-        reader.close()
-
-
-def read_request_metas(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """Every request's id and metadata, read from the file at ``path`` (a connection of its own)."""
-    reader = _connect(path)
-    try:
-        rows = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
-        return [(record_id, json.loads(meta)) for record_id, meta in rows]
-    finally:
-        reader.close()
-
-
-def _summary(row: tuple[Any, ...]) -> RequestSummary:
-    host_and_loopback = (row[7], bool(row[8])) if row[7] else _where(row[2])
-    return RequestSummary._make((*row[:7], *host_and_loopback, bool(row[9]), *row[10:]))
-
-
-@functools.lru_cache(maxsize=64)
-def _where(endpoint: str) -> tuple[str, bool]:
-    """Host and loopback of a record written before the gate noted its destination."""
-    host = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}").hostname or ""
-    return host, is_loopback_url(endpoint)
-
-
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection of its own to the audit file at ``path`` (WAL, so readers never block)."""
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
     db.execute("PRAGMA journal_mode=WAL")
     return db
@@ -441,19 +386,6 @@ def _rows(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     fields = [c for c in COLUMNS if c != "id"]
     for row in db.execute(f"SELECT id, {', '.join(fields)} FROM records ORDER BY id"):
         yield dict(zip(("id", *fields), row, strict=True))
-
-
-_SUMMARY_QUERY = """
-SELECT q.id, q.created_at, q.endpoint, q.model, q.conversation_id, q.run_id, q.byte_count,
-       json_extract(q.meta, '$.destination.host'),
-       json_extract(q.meta, '$.destination.loopback'),
-       r.id IS NOT NULL, r.status,
-       COALESCE(r.prompt_tokens, 0), COALESCE(r.completion_tokens, 0)
-FROM records q
-LEFT JOIN records r ON r.kind = 'response' AND r.request_id = q.id
-WHERE q.kind = 'request'
-ORDER BY q.id
-"""
 
 
 def _record(fields: dict[str, Any]) -> EgressRecord:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.privacy.audit import EgressRecord, read_request_metas
+from core.privacy.audit import EgressRecord
+from core.privacy.audit_reads import read_request_metas
 from core.privacy.provenance import leak_coverage
 
 

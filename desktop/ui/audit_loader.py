@@ -22,12 +22,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from core.privacy.audit import (
-    AuditStore,
-    RequestSummary,
-    read_summaries,
-    verify_file,
-)
+from core.privacy.audit import AuditStore, verify_file
+from core.privacy.audit_reads import RequestSummary, read_summaries
 from core.privacy.chain import ChainState
 from core.privacy.leaks import DocumentLeak, read_leaks
 from desktop.ui.answer_card import format_cost

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from core.privacy.audit import RequestSummary
+from core.privacy.audit_reads import RequestSummary
 from desktop.ui.answer_card import format_cost
 from desktop.ui.audit_rows import cost
 

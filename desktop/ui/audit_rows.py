@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.privacy.audit import RequestSummary
+from core.privacy.audit_reads import RequestSummary
 from core.protocols.pricing import cost_usd
 
 

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.privacy.audit import AuditStore, ChainState, EgressRecord, RequestSummary
+from core.privacy.audit import AuditStore, ChainState, EgressRecord
+from core.privacy.audit_reads import RequestSummary
 from core.privacy.export import destination, export_text
 from core.storage.paths import minions_home
 from core.storage.settings import load_settings
