@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
@@ -257,6 +258,39 @@ def test_a_local_proxy_without_a_key_is_not_forced_to_local_only(
         await window.start()
         assert window.top_bar.current_protocol() == "minions"
         assert window.banners.banner("setup") is None
+        await close_window(window)
+
+    run_in_qt_loop(scenario)
+
+
+@pytest.mark.realmodel
+def test_a_new_user_with_nothing_installed_gets_a_local_only_answer_from_the_built_in_model(
+    qtbot, tmp_path: Path, fake_ollama: OllamaFake, fake_openai: OpenAIFake
+):
+    """No key, no Ollama: the window picks the built-in SmolLM2 and answers the first try."""
+    invoice = tmp_path / "invoice.txt"
+    invoice.write_text(
+        "INVOICE 2231\nCustomer: Acme Ltd\nThe invoice total is 420 euros, due 30 days after issue.\n"
+    )
+
+    async def scenario():
+        services = _keyless(
+            fake_ollama, fake_openai, local_runtime="auto", ollama_host="http://127.0.0.1:9"
+        )
+        window = make_window(services)
+        qtbot.addWidget(window)
+        await window.start()
+        assert window.top_bar.current_protocol() == "local"
+        assert "using the built-in model instead" in window.banners.banner("setup").label.text()
+        drop_files(window, [invoice])
+        await until(lambda: documents_ready(window))
+        qtbot.keyClicks(window.composer.edit, "What is the invoice total?")
+        qtbot.keyClick(window.composer.edit, Qt.Key.Key_Return)
+        await until(lambda: window.chat.answers(), timeout=120, what="the built-in model's answer")
+        card = window.chat.answers()[0]
+        assert "420" in card.body.toPlainText() and _badges(card) == ["Local only"]
+        assert window.banners.banner("run") is None
+        assert fake_ollama.requests == [] and fake_openai.requests == []
         await close_window(window)
 
     run_in_qt_loop(scenario)
