@@ -52,6 +52,19 @@ def test_string_caps_shrink_so_the_longest_reply_fits_max_tokens():
         assert min(caps(grammar)) > 0
 
 
+def test_a_string_with_no_cap_gets_one_so_the_answer_cannot_ramble_past_max_tokens():
+    # SmolLM2 once wrote a Local only answer that ran on until max_tokens cut the JSON off.
+    schema = schemas.QuotedAnswer.model_json_schema()
+    assert "maxLength" not in schema["properties"]["answer"]
+    grammar = schema_grammar(schema, max_tokens=1000)
+    answer_cap = int(re.search(r"char\{0,(\d+)\}", rules(grammar)["root-answer"])[1])
+    quote_cap = int(re.search(r"char\{0,(\d+)\}", rules(grammar)["root-quotes-item"])[1])
+    longest = answer_cap + 6 * (quote_cap + 4) + 40  # keys, quotes, brackets and commas
+    assert answer_cap > 0 and longest <= 1000, (answer_cap, quote_cap)
+    free = rules(schema_grammar(schema))
+    assert "root-answer" not in free and ':" space string' in free["root"]  # no budget: no cap
+
+
 @pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.__name__)
 def test_every_rule_used_is_defined(schema):
     defined = rules(schema_grammar(schema.model_json_schema(), max_tokens=500))

@@ -7,6 +7,9 @@ brace. Here strings exclude control characters, and the caps of bounded strings 
 scaled down so that the longest reply the grammar allows fits the token budget at
 one token per character, the worst case for the text such models write.
 
+When ``max_tokens`` is known, a string with no maxLength is given one (and scaled with
+the rest), so that no string can run past the budget; arrays need their own maxItems.
+
 Covered: objects (every property written, in schema order), strings (maxLength,
 minLength, enum, const), integers, numbers, booleans, null, arrays (minItems,
 maxItems), anyOf/oneOf, type lists and local ``$ref``s; other keywords are ignored.
@@ -40,6 +43,9 @@ def schema_grammar(schema: dict[str, Any], max_tokens: int | None = None) -> str
     """GBNF for replies valid against ``schema``; with ``max_tokens``, replies that fit it."""
     scale = 1.0
     if max_tokens is not None:
+        # A string with no maxLength could still run past the budget: it gets one, the whole
+        # budget, and is then scaled down with the others so that the reply fits.
+        schema = _bound_strings(schema, max_tokens)
         fixed, bounded = _measure(schema, schema, set())
         room = max_tokens - fixed - _SKELETON_SLACK
         if bounded > 0 and room < bounded:
@@ -171,6 +177,19 @@ def _measure(node: Any, top: dict[str, Any], seen: set[str]) -> tuple[int, int]:
         high = node.get("maxLength")
         return 3, 0 if high is None else int(high)
     return (6, 0) if kind in ("integer", "number", "boolean", "null") else (0, 0)
+
+
+def _bound_strings(node: Any, cap: int) -> Any:
+    """A copy of ``node`` in which every free-form string has a maxLength of at most ``cap``."""
+    if isinstance(node, list):
+        return [_bound_strings(item, cap) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: _bound_strings(value, cap) for key, value in node.items()}
+    free = "const" not in copy and "enum" not in copy and "maxLength" not in copy
+    if copy.get("type") == "string" and free:
+        copy["maxLength"] = max(cap, int(copy.get("minLength", 0)))
+    return copy
 
 
 def _resolve(top: dict[str, Any], ref: str) -> Any:
