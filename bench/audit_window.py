@@ -38,9 +38,9 @@ _home = tempfile.TemporaryDirectory(prefix="minions-bench-")
 os.environ["MINIONS_HOME"] = _home.name
 
 import qasync  # noqa: E402
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from bench.ticks import GapMeter  # noqa: E402
 from core.privacy.audit import AuditStore  # noqa: E402
 from core.storage.secrets import MemoryStore  # noqa: E402
 from desktop.app import freeze_startup_objects  # noqa: E402
@@ -127,60 +127,37 @@ def old_window_class() -> type[QWidget] | None:
 
 async def idle_gap(seconds: float) -> float:
     """The longest gap with nothing opening: this machine's own noise, in ms."""
-    gaps: list[float] = []
-    last = time.perf_counter()
-
-    def tick() -> None:
-        nonlocal last
-        now = time.perf_counter()
-        gaps.append(now - last)
-        last = now
-
-    timer = QTimer(interval=1)
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
-    timer.start()
+    meter = GapMeter()
+    meter.start()
     await asyncio.sleep(0.05)
-    gaps.clear()
-    last = time.perf_counter()
+    meter.reset()
     await asyncio.sleep(seconds)
-    timer.stop()
-    return max(gaps) * 1000
+    meter.stop()
+    return meter.longest_ms
 
 
 async def longest_gap(
     open_window: Callable[[], QWidget], ready: Callable[[QWidget], bool]
 ) -> tuple[float, float]:
     """(longest gap between 1 ms ticks, time until ready), both in ms."""
-    gaps: list[float] = []
-    last = time.perf_counter()
-
-    def tick() -> None:
-        nonlocal last
-        now = time.perf_counter()
-        gaps.append(now - last)
-        last = now
-
-    timer = QTimer(interval=1)
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
-    timer.start()
+    meter = GapMeter()
+    meter.start()
     await asyncio.sleep(0.05)
-    gaps.clear()
-    last = started = time.perf_counter()
+    meter.reset()
+    started = time.perf_counter()
     window = open_window()
     window.show()
     while not ready(window):
         await asyncio.sleep(0.002)
     took = time.perf_counter() - started
     await asyncio.sleep(0.05)  # paint after the last result
-    timer.stop()
+    meter.stop()
     window.close()
     window.deleteLater()
     del window
     await asyncio.sleep(0.05)
     gc.collect()  # this window's garbage is not the next one's stall (the old one leaves 20,000 records)
-    return max(gaps) * 1000, took * 1000
+    return meter.longest_ms, took * 1000
 
 
 async def bench(runs: int) -> int:

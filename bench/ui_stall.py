@@ -37,9 +37,9 @@ for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OLLAMA_HOST", "MINIONS_REMOTE
     os.environ.pop(name, None)
 
 import qasync  # noqa: E402
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.ticks import GapMeter  # noqa: E402
 from core.documents import chunk_document  # noqa: E402
 from core.storage.conversations import ConversationStore  # noqa: E402
 from desktop.app import freeze_startup_objects  # noqa: E402
@@ -130,21 +130,9 @@ async def bench(app: QApplication, latency: float) -> dict[str, object]:
     freeze_startup_objects()
     await asyncio.sleep(0.5)  # first paint and font loading are not what we measure
 
-    gaps: list[float] = []
-    last = time.perf_counter()
-
-    def tick() -> None:
-        nonlocal last
-        now = time.perf_counter()
-        gaps.append(now - last)
-        last = now
-
-    timer = QTimer(interval=1)
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.timeout.connect(tick)
+    meter = GapMeter()
     started = time.perf_counter()
-    timer.start()
-    last = time.perf_counter()
+    meter.start()
 
     # The run goes through the window, so every event reaches the real widgets.
     from desktop.ui.conversation_controller import DONE
@@ -161,7 +149,7 @@ async def bench(app: QApplication, latency: float) -> dict[str, object]:
         # PDF to be read, and the point is the run and the ingest at the same time.
         outcome = await window.controller._run("What is the vault access code?", [doc], "minions")
         await window.loader.wait_idle()
-        timer.stop()
+        meter.stop()
         elapsed = time.perf_counter() - started
         pdf_row = next(r for r in window.documents.rows if r.path == str(pdf))
     finally:  # the fake servers' process holds our stdout: it must end, or the parent waits
@@ -178,9 +166,9 @@ async def bench(app: QApplication, latency: float) -> dict[str, object]:
         "pdf": f"{pdf_row.pages} pages, {pdf_row.status}",
         "ready": pdf_row.status == READY,
         "wall_s": elapsed,
-        "ticks": len(gaps),
-        "longest_ms": max(gaps) * 1000,
-        "p99_ms": percentile(gaps, 0.99) * 1000,
+        "ticks": len(meter.gaps),
+        "longest_ms": meter.longest_ms,
+        "p99_ms": percentile(meter.gaps, 0.99) * 1000,
     }
 
 
