@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,6 +51,9 @@ def run_in_qt_loop(coro_fn: Callable[[], Awaitable[T]]) -> T:
             loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
         executor.shutdown(wait=True)
         asyncio.set_event_loop(None)
+        # A client this test left open is reported now, failing this test, not a later one
+        # whose collection happens to find it.
+        gc.collect()
 
 
 def next_tab_stop(widget: QWidget) -> QWidget:

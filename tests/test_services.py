@@ -79,3 +79,35 @@ async def test_threads_asking_for_the_cloud_client_at_once_get_one(fake_ollama, 
     clients = await asyncio.gather(*(asyncio.to_thread(ask) for _ in range(4)))
     assert len({id(c) for c in clients}) == 1
     await services.aclose()
+
+
+async def test_a_local_check_cancelled_midway_closes_its_connections(
+    fake_ollama: OllamaFake, monkeypatch
+) -> None:
+    # The window closes while the start-up check still waits on Ollama: the client made for
+    # the check is closed, not left for the garbage collector with a socket open.
+    from core.clients.ollama_client import OllamaClient
+
+    checked, closed = asyncio.Event(), []
+    real_list, real_close = OllamaClient.list_models, OllamaClient.aclose
+
+    async def slow_list(self):
+        models = await real_list(self)  # a real connection to the server, now kept alive
+        checked.set()
+        await asyncio.sleep(60)
+        return models
+
+    async def recorded_close(self):
+        closed.append(self)
+        await real_close(self)
+
+    monkeypatch.setattr(OllamaClient, "list_models", slow_list)
+    monkeypatch.setattr(OllamaClient, "aclose", recorded_close)
+    services = make_services(fake_ollama, None)
+    asking = asyncio.ensure_future(services.local_client())
+    await asyncio.wait_for(checked.wait(), 10)
+    asking.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    assert len(closed) == 1
+    await services.aclose()

@@ -71,6 +71,9 @@ async def make_local_client(settings: Settings, gate: EgressGate) -> LocalChoice
             raise
         notice = f"{exc.message}; using the built-in model instead ({exc.hint})"
         return LocalChoice(_embedded(settings), notice)
+    except BaseException:  # cancelled mid-check (the window closed): no connection left open
+        await client.aclose()
+        raise
 
 
 def make_remote_client(settings: Settings, gate: EgressGate, api_key: str | None) -> OpenAIClient:
