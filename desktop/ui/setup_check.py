@@ -6,19 +6,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from core.clients.base import ErrorKind
-from desktop.ui.conversation_controller import NEEDS_KEY
+from core.services import Services
+from desktop.ui.banners import BannerArea
+from desktop.ui.conversation_controller import NEEDS_KEY, ConversationController
 from desktop.ui.health import Problem, local_problem, setup_notices
+from desktop.ui.top_bar import TopBar
+from desktop.ui.ui_state import UiState
 from desktop.warmup import preload_clients, warm_up
 
-if TYPE_CHECKING:
-    from desktop.ui.main_window import MainWindow
+
+class Window(Protocol):
+    """What the check needs of the main window (which imports this module)."""
+
+    services: Services
+    top_bar: TopBar
+    banners: BannerArea
+    controller: ConversationController
+    ui_state: UiState
+
+    def open_settings(self) -> None: ...
+
+    def answer_locally(self, question: str) -> None: ...
 
 
 class SetupCheck:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Window) -> None:
         self.window = window
 
     async def run(self) -> None:
