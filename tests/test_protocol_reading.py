@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from typing import Any
 
 from core.documents.chunking import chunk_document
-from core.protocols.events import Done, JobFinished, JobsPlanned, JobStarted, Notice
+from core.protocols.events import Done, Failed, JobFinished, JobsPlanned, JobStarted, Notice
 from core.protocols.jobs import plan_reads, read_mode
 from core.protocols.run import Run, RunRequest
 from core.protocols.schemas import JobInstruction, JobPlan
@@ -220,4 +222,35 @@ async def test_a_wider_read_next_round_does_not_read_the_same_chunks_again(
         if schema_name(r.json) == "FinalSynthesis"
     )
     assert f"(read all {len(chunks)} chunks in range)" in synthesis
+    await services.aclose()
+
+
+async def test_a_run_that_ends_before_reading_stops_opening_the_chunk_index(
+    fake_ollama: OllamaFake, fake_openai: OpenAIFake, monkeypatch
+) -> None:
+    # The index opens in the background while the supervisor plans. A run that ends at the
+    # plan (here the cloud refuses it) ends that work too: left running, it would go on
+    # asking the local server after the run, and be cut off mid-connection at shutdown.
+    from core.protocols import reading
+
+    opening: list[asyncio.Task[object] | None] = []
+
+    opened = threading.Event()
+
+    async def slow_embedder(worker):
+        opening.append(asyncio.current_task())
+        opened.set()
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(reading, "find_embedder", slow_embedder)
+    fake_openai.on_receive = lambda request: opened.wait(10)  # the plan waits for the opening
+    fake_openai.fail_next(400)
+    fake_ollama.responder = fact_worker
+    services = make_services(fake_ollama, fake_openai)
+    doc = make_document(pages=3, page_chars=1500, fact_page=2)
+    run = Run(RunRequest("What is the vault access code?", [doc]), services, chunk_chars=600)
+    events = await collect(run)
+    assert of_type(events, Failed)  # the plan was refused
+    assert len(opening) == 1 and opening[0] is not None
+    assert opening[0].cancelled()
     await services.aclose()

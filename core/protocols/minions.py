@@ -58,68 +58,70 @@ async def run_minions(ctx: RunContext, chunks: list[Chunk], max_rounds: int) -> 
     chunk_tokens = max((estimate_tokens(c.text) for c in chunks), default=0)
     notes = ""
     findings: dict[str, Finding] = {}  # every round's findings, by id, for citations
-    reader = ChunkReader(ctx, chunks)
-    reader.start()  # the chunk index opens while the supervisor plans
-    for round_no in range(1, max_rounds + 1):
-        last = round_no == max_rounds
-        ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))
-        plan = await ctx.supervise(
-            prompts.minions_plan(
-                ctx.task,
-                description,
-                notes,
-                chunk_tokens,
-                ctx.doc_metadata,
-                ctx.supervisor_memory,
-            ),
-            JobPlan,
-            max_tokens=PLAN_TOKENS,
-        )
-        reads, plan_notes = plan_reads(plan, ctx.documents, chunks)
-        for note in plan_notes:
-            ctx.emit(Notice(ctx.run_id, note))
-        unique_tasks = list(dict.fromkeys(task.instruction for task in reads))
-        ctx.emit(SupervisorMessage(ctx.run_id, round_no, "\n".join(unique_tasks)))
-        started = time.monotonic()
-        results = await reader.read(reads, round_no, run_jobs)
-        if reader.jobs_run:
-            ctx.job_phases.append((reader.jobs_run, time.monotonic() - started))
-        failed = sum(r.output is None for r in results)
-        if results and failed == len(results):
-            raise RunStopped(
-                ErrorKind.JOBS_FAILED,
-                f"All {len(results)} local jobs failed, so there is nothing to answer from",
-                hint="check the local model in Settings; a larger model follows the JSON format better",
+    # The chunk index opens while the supervisor plans, and closes with the run.
+    async with ChunkReader(ctx, chunks) as reader:
+        for round_no in range(1, max_rounds + 1):
+            last = round_no == max_rounds
+            ctx.emit(RoundStarted(ctx.run_id, round_no, max_rounds))
+            plan = await ctx.supervise(
+                prompts.minions_plan(
+                    ctx.task,
+                    description,
+                    notes,
+                    chunk_tokens,
+                    ctx.doc_metadata,
+                    ctx.supervisor_memory,
+                ),
+                JobPlan,
+                max_tokens=PLAN_TOKENS,
             )
-        found, text, dropped = aggregate(
-            [(r.job, r.output) for r in results if r.output is not None],
-            labels,
-            start=len(findings) + 1,
-            coverage={task.task_no: task.coverage() for task in reads},
-        )
-        findings.update({f.id: f for f in found})
-        if dropped:
-            ctx.notes.append(
-                f"{dropped} findings were left out of round {round_no} to save cloud tokens"
+            reads, plan_notes = plan_reads(plan, ctx.documents, chunks)
+            for note in plan_notes:
+                ctx.emit(Notice(ctx.run_id, note))
+            unique_tasks = list(dict.fromkeys(task.instruction for task in reads))
+            ctx.emit(SupervisorMessage(ctx.run_id, round_no, "\n".join(unique_tasks)))
+            started = time.monotonic()
+            results = await reader.read(reads, round_no, run_jobs)
+            if reader.jobs_run:
+                ctx.job_phases.append((reader.jobs_run, time.monotonic() - started))
+            failed = sum(r.output is None for r in results)
+            if results and failed == len(results):
+                raise RunStopped(
+                    ErrorKind.JOBS_FAILED,
+                    f"All {len(results)} local jobs failed, so there is nothing to answer from",
+                    hint="check the local model in Settings; a larger model follows the JSON format better",
+                )
+            found, text, dropped = aggregate(
+                [(r.job, r.output) for r in results if r.output is not None],
+                labels,
+                start=len(findings) + 1,
+                coverage={task.task_no: task.coverage() for task in reads},
             )
-        messages = prompts.minions_synthesize(ctx.task, text, notes, last, ctx.supervisor_memory)
-        reply: FinalSynthesis | Synthesis
-        if last:  # the schema leaves no way but to answer
-            reply = await ctx.supervise(
-                messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER
+            findings.update({f.id: f for f in found})
+            if dropped:
+                ctx.notes.append(
+                    f"{dropped} findings were left out of round {round_no} to save cloud tokens"
+                )
+            messages = prompts.minions_synthesize(
+                ctx.task, text, notes, last, ctx.supervisor_memory
             )
-        else:
-            reply = await ctx.supervise(
-                messages, Synthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER_IF_DECIDED
-            )
-        if isinstance(reply, Synthesis) and reply.decision == "more":
-            notes = reply.notes
-            continue
-        cited = [findings[i] for i in _ids(reply.cite) if i in findings]
-        if not cited:  # the supervisor named none: show where this round's findings came from
-            cited = found[:5]
-        citations = [cite_finding(ctx.documents, f) for f in cited]
-        return ctx.answer(reply.answer, "minions", citations, round_no)
+            reply: FinalSynthesis | Synthesis
+            if last:  # the schema leaves no way but to answer
+                reply = await ctx.supervise(
+                    messages, FinalSynthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER
+                )
+            else:
+                reply = await ctx.supervise(
+                    messages, Synthesis, max_tokens=SYNTHESIS_TOKENS, stream=ANSWER_IF_DECIDED
+                )
+            if isinstance(reply, Synthesis) and reply.decision == "more":
+                notes = reply.notes
+                continue
+            cited = [findings[i] for i in _ids(reply.cite) if i in findings]
+            if not cited:  # the supervisor named none: show where this round's findings came from
+                cited = found[:5]
+            citations = [cite_finding(ctx.documents, f) for f in cited]
+            return ctx.answer(reply.answer, "minions", citations, round_no)
     raise AssertionError("the last round always answers")
 
 

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Self
 
 from core.documents.model import Chunk
 from core.protocols.context import RunContext
@@ -54,8 +55,20 @@ class ChunkReader:
         self._read: dict[tuple[str, str], JobOutput | None] = {}
         self.jobs_run = 0  # local jobs the last round ran (earlier rounds' outputs not counted)
 
-    def start(self) -> None:
+    async def __aenter__(self) -> Self:
         """Open the documents' indexes in the background (the plan is written meanwhile)."""
+        self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        # A run that ends before it reads (a declined send, a refused key, a stop) ends the
+        # opening too: it would otherwise go on asking the local server after the run.
+        if self._retriever is not None and not self._retriever.done():
+            self._retriever.cancel()
+        if self._retriever is not None:
+            await asyncio.gather(self._retriever, return_exceptions=True)
+
+    def start(self) -> None:
         if self._retriever is None:
             self._retriever = asyncio.create_task(self._open())
 
