@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,18 +43,60 @@ def run_in_qt_loop(coro_fn: Callable[[], Awaitable[T]]) -> T:
     executor = qasync.QThreadExecutor(4)  # per test, so no worker thread outlives it
     loop.set_default_executor(executor)
     try:
-        return loop.run_until_complete(coro_fn())  # type: ignore[arg-type]
+        return _run(loop, coro_fn())
     finally:
-        leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in leftovers:
-            task.cancel()
-        if leftovers:
-            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        _stop_leftovers(loop)
         executor.shutdown(wait=True)
         asyncio.set_event_loop(None)
         # A client this test left open is reported now, failing this test, not a later one
         # whose collection happens to find it.
         gc.collect()
+
+
+def _stop_leftovers(loop: asyncio.AbstractEventLoop, timeout: float = 10.0) -> None:
+    """Cancel, once each, the tasks a test left running (a check its closed window started).
+
+    A task that has not taken its first step is left to its owner for a turn: cancelled
+    before it starts, its coroutine never runs (a library's child task then warns that it
+    was never awaited), while its owner's cancellation reaches it once it has started.
+    """
+    cancelled: set[asyncio.Task[Any]] = set()
+    deadline = loop.time() + timeout
+    while leftovers := [t for t in asyncio.all_tasks(loop) if not t.done()]:
+        if loop.time() > deadline:  # something will not stop: cancel the rest as they are
+            for task in leftovers:
+                task.cancel()
+            _run(loop, asyncio.gather(*leftovers, return_exceptions=True))
+            break
+        for task in leftovers:
+            if (
+                task not in cancelled
+                and inspect.getcoroutinestate(task.get_coro()) != "CORO_CREATED"
+            ):
+                task.cancel()
+                cancelled.add(task)
+        _run(loop, asyncio.sleep(0.01))
+    _run(loop, asyncio.sleep(0))  # the finished tasks' done-callbacks run
+
+
+def _run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T]) -> T:
+    """``loop.run_until_complete``, without qasync's last pass over Qt's events.
+
+    qasync's version processes the queued events once more after the loop has stopped,
+    and a task step that runs then finds no running loop: anyio's task wrapper fails
+    before it starts its coroutine (an httpx connection "never awaited").
+    """
+    future = asyncio.ensure_future(awaitable, loop=loop)
+
+    def stop(_done: asyncio.Future[T]) -> None:
+        loop.stop()
+
+    future.add_done_callback(stop)
+    try:
+        loop.run_forever()
+    finally:
+        future.remove_done_callback(stop)
+    return future.result()
 
 
 def next_tab_stop(widget: QWidget) -> QWidget:
