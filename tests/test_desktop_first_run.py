@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -292,5 +293,37 @@ def test_a_new_user_with_nothing_installed_gets_a_local_only_answer_from_the_bui
         assert window.banners.banner("run") is None
         assert fake_ollama.requests == [] and fake_openai.requests == []
         await close_window(window)
+
+    run_in_qt_loop(scenario)
+
+
+def test_a_newer_setup_check_replaces_a_running_one_and_closing_the_window_stops_it(
+    qtbot, fake_ollama: OllamaFake, monkeypatch
+):
+    # Two quick settings changes start two checks; only the newer one may go on, and
+    # none may outlive the window.
+    from core.clients.ollama_client import OllamaClient
+
+    waiting: list[object] = []
+    real_list = OllamaClient.list_models
+
+    async def held_list(self):
+        waiting.append(self)
+        await asyncio.sleep(60)  # Ollama is slow to answer
+        return await real_list(self)
+
+    async def scenario():
+        window = make_window(make_services(fake_ollama, None))
+        qtbot.addWidget(window)
+        monkeypatch.setattr(OllamaClient, "list_models", held_list)
+        first = asyncio.ensure_future(window.check_health())
+        await until(lambda: len(waiting) == 1)
+        second = asyncio.ensure_future(window.check_health())
+        await until(first.done, timeout=5, what="the older check to give way")
+        assert not first.cancelled()  # its caller (a settings change) goes on quietly
+        await until(lambda: len(waiting) == 2)
+        await close_window(window)
+        await until(second.done, timeout=5, what="the check to stop with the window")
+        assert not second.cancelled()
 
     run_in_qt_loop(scenario)

@@ -386,4 +386,5 @@ class MainWindow(QMainWindow):
         self.composer.edit.removeEventFilter(self.composer)
         self.controller.cancel()
         self.loader.cancel_all()
+        self.setup_check.stop()
         super().closeEvent(event)

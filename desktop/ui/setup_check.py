@@ -35,8 +35,29 @@ class Window(Protocol):
 class SetupCheck:
     def __init__(self, window: Window) -> None:
         self.window = window
+        self._running: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
+        """Check the set-up. A check still running for older settings gives way to this one."""
+        self.stop()
+        task = self._running = asyncio.ensure_future(self._check())
+        try:
+            await task
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if task.cancelled() and caller is not None and not caller.cancelling():
+                return  # replaced by a newer check, or stopped as the window closed
+            raise
+        finally:
+            if self._running is task:
+                self._running = None
+
+    def stop(self) -> None:
+        """Stop the running check, if any (the window closes, or a newer one starts)."""
+        if self._running is not None:
+            self._running.cancel()
+
+    async def _check(self) -> None:
         w = self.window
         services, s = w.services, w.services.settings
         await asyncio.to_thread(preload_clients)  # off the loop: the window paints meanwhile
