@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
 from pathlib import Path
 
 import keyring
@@ -176,6 +178,37 @@ def test_default_protocol_offers_auto_and_the_supervisor_switch_warns(
         await dialog.save()
         saved = Settings.model_validate_json(settings_path().read_text())
         assert saved.supervisor_on_this_computer and saved.protocol == "auto"
+        await services.aclose()
+
+    run_in_qt_loop(scenario)
+
+
+class _SlowStore(MemoryStore):
+    """A keyring that takes its time answering (a Keychain prompt, a slow D-Bus)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked, self.answer = threading.Event(), threading.Event()
+
+    def get(self, key: str) -> str | None:
+        self.asked.set()
+        self.answer.wait(10)
+        return super().get(key)
+
+
+def test_closing_settings_before_the_key_is_found_stops_looking(qtbot, fake_ollama):
+    async def scenario():
+        store = _SlowStore()
+        services = Services(make_services(fake_ollama, None).settings, keys=ApiKeys(store))
+        dialog = SettingsDialog(services)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        await until(store.asked.is_set)
+        dialog.reject()  # closed while the keyring is still being asked
+        store.answer.set()
+        await asyncio.gather(dialog.key_checked, return_exceptions=True)
+        assert dialog.key_checked.cancelled()  # it no longer writes into the closed dialog
+        assert dialog.key_status.text() == "Looking for a stored key…"
         await services.aclose()
 
     run_in_qt_loop(scenario)

@@ -113,6 +113,11 @@ class SettingsDialog(QDialog):
         self.key_checked = asyncio.ensure_future(self._refresh_key_status())
         self._runtime_changed()
 
+    def done(self, result: int) -> None:
+        # Closed before the stored key was found (a slow keyring): nothing is left to show it.
+        self.key_checked.cancel()
+        super().done(result)
+
     def _add_source(self, form: QFormLayout, field: str) -> None:
         """Under a field, where the value in use comes from when it is not the field."""
         name = ENVIRONMENT[field]
