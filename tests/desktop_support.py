@@ -54,9 +54,10 @@ def run_in_qt_loop(coro_fn: Callable[[], Awaitable[T]]) -> T:
 
 
 def _stop_leftovers(loop: asyncio.AbstractEventLoop, timeout: float = 10.0) -> None:
-    """Cancel, once each, the tasks a test left running (a check its closed window started).
+    """Cancel, once each, the tasks a test left running (a dialog it did not close).
 
-    A task that has not taken its first step is left to its owner for a turn: cancelled
+    A task already being cancelled is left to finish its clean-up (closing a client). A
+    task that has not taken its first step is left to its owner for a turn: cancelled
     before it starts, its coroutine never runs (a library's child task then warns that it
     was never awaited), while its owner's cancellation reaches it once it has started.
     """
@@ -71,6 +72,7 @@ def _stop_leftovers(loop: asyncio.AbstractEventLoop, timeout: float = 10.0) -> N
         for task in leftovers:
             if (
                 task not in cancelled
+                and not task.cancelling()  # its owner stops it already (a closed window)
                 and inspect.getcoroutinestate(task.get_coro()) != "CORO_CREATED"
             ):
                 task.cancel()
