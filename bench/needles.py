@@ -18,7 +18,7 @@ from typing import Any
 
 from core.documents.extraction import join_pages
 from core.documents.model import Document
-from tests.protocol_support import filler_page
+from tests.protocol_support import filler_page, first_finding_answer, schema_name
 
 PLACES = [
     "Harwick",
@@ -66,7 +66,6 @@ BIRDS = [
 ]
 
 _FACT = re.compile(r"The (\w+) (\w+) (\w+) opens with code (\d{4}-[A-Z]+)\.")
-_FINDING = re.compile(r"^(F\d+) \[[^\]]*\] (.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +126,10 @@ def needle_supervisor(read: str) -> Any:
     """Plans the user's question as one task read ``read``; answers with the first finding."""
 
     def respond(payload: dict[str, Any]) -> dict[str, Any]:
-        name = payload["response_format"]["json_schema"]["name"]
-        last = str(payload["messages"][-1]["content"])
-        if name == "JobPlan":
+        if schema_name(payload) == "JobPlan":
+            last = str(payload["messages"][-1]["content"])
             question = last.split("\n", 1)[0].removeprefix("Question: ")
             return {"jobs": [{"task": question, "read": read}]}
-        found = _FINDING.findall(last)
-        answer = f"The code is {found[0][1]}." if found else "The documents do not say."
-        cite = [found[0][0]] if found else []
-        if name == "Synthesis":
-            return {"decision": "answer", "answer": answer, "cite": cite, "notes": ""}
-        return {"answer": answer, "cite": cite}
+        return first_finding_answer(payload)
 
     return respond

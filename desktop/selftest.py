@@ -55,10 +55,16 @@ def findings() -> dict[str, object]:
 
 def model_reply(path: Path) -> str:
     """The built-in model's answer to one short question, greedy, through the app's client."""
-    client = EmbeddedClient(path, n_ctx=512)
-    message = {"role": "user", "content": MODEL_QUESTION}
-    result = asyncio.run(client.chat([message], max_tokens=24, temperature=0.0))
-    return result.text
+
+    async def ask() -> str:
+        client = EmbeddedClient(path, n_ctx=512)
+        try:
+            message = {"role": "user", "content": MODEL_QUESTION}
+            return (await client.chat([message], max_tokens=24, temperature=0.0)).text
+        finally:
+            await client.aclose()  # the engines' threads end and llama.cpp's memory is freed
+
+    return asyncio.run(ask())
 
 
 def selftest(with_model: bool = False) -> int:

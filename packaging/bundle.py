@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,7 +309,7 @@ def strip_debug(folder: Path) -> tuple[int, int]:
             continue
         for name in names:
             path = os.path.join(directory, name)
-            if os.path.islink(path) or not _is_elf(path):
+            if os.path.islink(path) or not is_elf(path):
                 continue
             sections = subprocess.run(
                 ["readelf", "-S", "-d", "-W", path], capture_output=True, text=True, check=True
@@ -321,9 +322,16 @@ def strip_debug(folder: Path) -> tuple[int, int]:
     return count, saved
 
 
-def _is_elf(path: str) -> bool:
+def is_elf(path: str | Path) -> bool:
     with open(path, "rb") as f:
         return f.read(4) == b"\x7fELF"
+
+
+def elf_files(folder: Path) -> Iterator[Path]:
+    """The programs and libraries under ``folder``, links not followed."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and is_elf(path):
+            yield path
 
 
 def _runpath(readelf_output: str) -> str:

@@ -85,12 +85,7 @@ def metadata_validates(_home: Path) -> str:
 
 def libraries_resolve(_home: Path) -> str:
     count = 0
-    for path in PREFIX.rglob("*"):
-        if path.is_symlink() or not path.is_file():
-            continue
-        with open(path, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                continue
+    for path in bundle.elf_files(PREFIX):
         count += 1
         out = subprocess.run(["ldd", str(path)], capture_output=True, text=True).stdout
         missing = [line.strip() for line in out.splitlines() if "not found" in line]

@@ -50,19 +50,11 @@ def run(*cmd: str) -> str:
     return done.stdout
 
 
-def elf_files(folder: Path) -> Iterable[Path]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            with open(path, "rb") as f:
-                if f.read(4) == b"\x7fELF":
-                    yield path
-
-
 def outside_libraries(folder: Path) -> dict[str, set[str]]:
     """Sonames needed by the bundle's files but not in it: soname -> the files needing it."""
     inside = {p.name for p in folder.rglob("*")}
     missing: dict[str, set[str]] = {}
-    for path in elf_files(folder):
+    for path in bundle.elf_files(folder):
         for soname in bundle.needed(str(path)):
             if soname not in inside:
                 missing.setdefault(soname, set()).add(str(path.relative_to(folder)))

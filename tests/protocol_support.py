@@ -139,14 +139,18 @@ def minions_supervisor(tasks: list[dict[str, Any]] | None = None):
     plan = tasks or [{"task": "What is the vault access code?"}]
 
     def respond(payload: dict[str, Any]) -> dict[str, Any]:
-        name = schema_name(payload)
-        if name == "JobPlan":
+        if schema_name(payload) == "JobPlan":
             return {"jobs": plan}
-        found = _FINDING.findall(str(payload["messages"][-1]["content"]))
-        answer = f"The code is {found[0][1]}." if found else "The documents do not say."
-        cite = [found[0][0]] if found else []
-        if name == "Synthesis":
-            return {"decision": "answer", "answer": answer, "cite": cite, "notes": ""}
-        return {"answer": answer, "cite": cite}
+        return first_finding_answer(payload)
 
     return respond
+
+
+def first_finding_answer(payload: dict[str, Any]) -> dict[str, Any]:
+    """A synthesis that answers with the first finding the supervisor is shown, citing it."""
+    found = _FINDING.findall(str(payload["messages"][-1]["content"]))
+    answer = f"The code is {found[0][1]}." if found else "The documents do not say."
+    cite = [found[0][0]] if found else []
+    if schema_name(payload) == "Synthesis":
+        return {"decision": "answer", "answer": answer, "cite": cite, "notes": ""}
+    return {"answer": answer, "cite": cite}

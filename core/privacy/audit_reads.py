@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -38,21 +39,15 @@ class RequestSummary(NamedTuple):
 
 def read_summaries(path: Path) -> list[RequestSummary]:
     """The audit table's rows, read from the file at ``path`` (a connection of its own)."""
-    reader = connect(path)
-    try:
+    with closing(connect(path)) as reader:
         return [_summary(row) for row in reader.execute(_SUMMARY_QUERY)]
-    finally:
-        reader.close()
 
 
 def read_request_metas(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Every request's id and metadata, read from the file at ``path`` (a connection of its own)."""
-    reader = connect(path)
-    try:
+    with closing(connect(path)) as reader:
         rows = reader.execute("SELECT id, meta FROM records WHERE kind = 'request' ORDER BY id")
         return [(record_id, json.loads(meta)) for record_id, meta in rows]
-    finally:
-        reader.close()
 
 
 def _summary(row: tuple[Any, ...]) -> RequestSummary:

@@ -144,11 +144,15 @@ class FinalSynthesis(Compact):
 # --- Local-only and cloud-only: one reader with the whole documents ---
 
 
-MAX_QUOTES = 6
+MAX_QUOTES, QUOTE_CHARS = 6, 300
 _Quotes = Annotated[
     list[str],
     WithJsonSchema(
-        {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": MAX_QUOTES}
+        {
+            "type": "array",
+            "items": {"type": "string", "maxLength": QUOTE_CHARS},
+            "maxItems": MAX_QUOTES,
+        }
     ),
 ]
 
@@ -164,4 +168,4 @@ class QuotedAnswer(Compact):
     def _bounded(cls, value: Any) -> Any:
         if not isinstance(value, list):
             return value
-        return [q[:300] if isinstance(q, str) else q for q in value[:MAX_QUOTES]]
+        return [q[:QUOTE_CHARS] if isinstance(q, str) else q for q in value[:MAX_QUOTES]]
